@@ -1,0 +1,112 @@
+"""Expression classification with ONNX Runtime, configured entirely by the model's own metadata."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence
+
+import numpy as np
+import onnxruntime as ort
+from reactlens_models import model_path
+
+from reactlens.components import Box, ExpressionClassifier
+from reactlens.errors import ReactlensError
+from reactlens.faces import crop_faces
+
+from .metadata import MetadataError, ModelSpec, parse_metadata
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def open_session(path: str, threads: int = 1) -> ort.InferenceSession:
+    """An ONNX Runtime CPU session for ``path``, or a ``ReactlensError`` saying why it cannot load."""
+    if not os.path.exists(path):
+        raise ReactlensError(f"model {path} not found", "check the path given as classifier.model (or --model)")
+    if os.path.isdir(path):
+        raise ReactlensError(f"model {path} is a folder", "pass the .onnx file itself")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, int(threads))
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReactlensError(
+            f"model {path} is not a loadable ONNX model ({first[:160]})",
+            "pass an .onnx file exported by `reactlens train export` or another ONNX exporter",
+        ) from None
+
+
+class OnnxClassifier(ExpressionClassifier):
+    """Scores face crops with an ONNX model; see ``reactlens_onnx.metadata`` for the keys it reads.
+
+    ``model``: path of the .onnx file (default: the shipped smile-net). ``threads``: ONNX Runtime
+    intra-op threads.
+    """
+
+    def __init__(self, model: Optional[str] = None, threads: int = 1) -> None:
+        self.path = str(model) if model else str(model_path())
+        self.session = open_session(self.path, threads)
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1:
+            raise ReactlensError(f"model {self.path} has {len(inputs)} inputs", "a classifier takes one image batch")
+        self.input_name = inputs[0].name
+        shape = tuple(inputs[0].shape)
+        try:
+            self.spec: ModelSpec = parse_metadata(self.session.get_modelmeta().custom_metadata_map, shape)
+        except MetadataError as exc:
+            raise ReactlensError(
+                f"model {self.path} cannot be used: {exc}", "see the metadata keys in docs/plugins.md (ONNX models)"
+            ) from None
+        self.labels = self.spec.labels
+        self.smile_label = self.spec.smile_label
+        self.batch_fixed = shape[0] if isinstance(shape[0], int) else None
+        channels = self.spec.channels
+        axis_shape = (1, channels, 1, 1) if self.spec.layout == "NCHW" else (1, 1, 1, channels)
+        self._mean = np.asarray(self.spec.mean, dtype=np.float32).reshape(axis_shape)
+        self._inv_std = (1.0 / np.asarray(self.spec.std, dtype=np.float32)).reshape(axis_shape)
+        width, height = self.spec.size
+        probe = np.zeros((self.batch_fixed or 1, height, width, 3), dtype=np.uint8)
+        out = self._run(self._tensor(probe if channels == 3 else probe[..., 0]))
+        if out.ndim != 2 or out.shape[1] != len(self.labels):
+            raise ReactlensError(
+                f"model {self.path} outputs shape {list(out.shape)} but lists {len(self.labels)} labels",
+                "the output must be (batch, number of labels)",
+            )
+
+    def _tensor(self, crops: np.ndarray) -> np.ndarray:
+        spec = self.spec
+        if spec.color == "rgb":
+            crops = crops[..., ::-1]
+        x = crops.astype(np.float32)
+        if spec.channels == 1:
+            x = x[:, None, :, :] if spec.layout == "NCHW" else x[..., None]
+        elif spec.layout == "NCHW":
+            x = x.transpose(0, 3, 1, 2)
+        return np.ascontiguousarray((x - self._mean) * self._inv_std)
+
+    def _run(self, tensor: np.ndarray) -> np.ndarray:
+        if self.batch_fixed and len(tensor) != self.batch_fixed:
+            parts = [self.session.run(None, {self.input_name: tensor[i : i + 1]})[0] for i in range(len(tensor))]
+            out = np.concatenate(parts, axis=0)
+        else:
+            out = self.session.run(None, {self.input_name: tensor})[0]
+        out = np.asarray(out, dtype=np.float32)
+        return softmax(out) if self.spec.output == "logits" else out
+
+    def preprocess(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+        """The model's input tensor for these faces."""
+        spec = self.spec
+        crops = crop_faces(image, boxes, spec.size, spec.color == "gray", spec.crop_margin, spec.crop_shift_y)
+        return self._tensor(crops)
+
+    def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+        if not boxes:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return self._run(self.preprocess(image, boxes))

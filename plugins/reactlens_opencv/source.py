@@ -1,0 +1,200 @@
+"""Frames from a camera, a video file or a stream URL, decoded by OpenCV in a thread of their own."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from typing import Iterator, Optional, Tuple, Union
+
+import cv2
+import numpy as np
+
+from reactlens.components import Frame, FrameSource
+from reactlens.errors import ReactlensError
+
+if not os.environ.get("REACTLENS_DEBUG"):
+    # OpenCV and FFmpeg print their own warnings for every file or camera that fails to open;
+    # reactlens reports those failures itself, in one line.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2.setLogLevel(0)
+
+#: Consecutive failed reads after which a live source counts as gone.
+MAX_FAILED_READS = 50
+_END = object()
+
+
+def _parse_uri(uri: Union[int, str, None]) -> Union[int, str]:
+    if uri is None or uri == "":
+        raise ReactlensError("no video source given", "pass --source FILE, a camera index (0) or a stream URL")
+    if isinstance(uri, bool):
+        raise ReactlensError(f"source uri {uri!r} is not a camera, file or URL", "pass --source FILE or 0")
+    if isinstance(uri, int):
+        return uri
+    text = str(uri).strip()
+    return int(text) if text.isdigit() else text
+
+
+class OpenCVSource(FrameSource):
+    """Frames decoded by OpenCV.
+
+    ``uri``: a camera index (``0``), a video file, or a stream URL (``rtsp://...``).
+    ``live``: drop frames to stay current instead of queueing them; the default is on for cameras and
+    streams, off for files (a live file is paced at its own frame rate, as a camera would deliver it).
+    ``prefetch``: frames decoded ahead of the loop for files.
+    """
+
+    def __init__(self, uri: Union[int, str, None] = None, live: Optional[bool] = None, prefetch: int = 8) -> None:
+        self.uri = _parse_uri(uri)
+        self.is_camera = isinstance(self.uri, int)
+        self.is_stream = not self.is_camera and "://" in str(self.uri)
+        self.live = (self.is_camera or self.is_stream) if live is None else bool(live)
+        self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
+        self.prefetch = max(1, int(prefetch))
+        self.dropped_frames = 0
+        self._capture = self._open()
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 0 < fps < 1000 else None
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.total_frames = count if count > 0 and not (self.is_camera or self.is_stream) else None
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def _open(self) -> cv2.VideoCapture:
+        uri = self.uri
+        if not (self.is_camera or self.is_stream):
+            if not os.path.exists(uri):
+                raise ReactlensError(f"video file {uri} not found", "check the --source path")
+            if os.path.isdir(uri):
+                raise ReactlensError(f"{uri} is a folder, not a video", "pass a video file")
+            if not os.access(uri, os.R_OK):
+                raise ReactlensError(f"video file {uri} is not readable", "check its permissions")
+        capture = cv2.VideoCapture(uri)
+        if not capture.isOpened():
+            capture.release()
+            if self.is_camera:
+                raise ReactlensError(
+                    f"camera {uri} did not open",
+                    "check it is connected and not in use by another program, or pass --source FILE",
+                )
+            if self.is_stream:
+                raise ReactlensError(f"cannot open stream {uri}", "check the address and that the stream is running")
+            raise ReactlensError(f"cannot open {uri} as a video", "pass a video file OpenCV can decode (mp4, avi, mkv)")
+        if not (self.is_camera or self.is_stream):
+            ok, _ = capture.read()
+            if not ok:
+                capture.release()
+                raise ReactlensError(f"{uri} has no decodable video frames", "the file is corrupt or not a video")
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        return capture
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _read(self, index: int, started: float) -> Tuple[bool, Optional[np.ndarray], float]:
+        ok, image = self._capture.read()
+        if not ok:
+            return False, None, 0.0
+        if self.is_camera or self.is_stream:
+            return True, image, time.monotonic() - started
+        position = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+        if position <= 0 and index > 0 and self.fps:
+            position = index / self.fps
+        return True, image, position
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield frames until the file ends or the source is closed."""
+        target = self._decode_live if self.live else self._decode_ahead
+        slot: queue.Queue = queue.Queue(maxsize=1 if self.live else self.prefetch)
+        self._thread = threading.Thread(target=target, args=(slot,), name="reactlens-decode", daemon=True)
+        self._thread.start()
+        while True:
+            item = slot.get()
+            if item is _END:
+                return
+            if isinstance(item, ReactlensError):
+                raise item
+            yield item
+
+    def _decode_ahead(self, slot: queue.Queue) -> None:
+        """File mode: decode every frame, at most ``prefetch`` ahead of the loop."""
+        started = time.monotonic()
+        index = 0
+        try:
+            while not self._stop.is_set():
+                ok, image, time_s = self._read(index, started)
+                if not ok:
+                    break
+                frame = Frame(image, index, time_s, time.monotonic())
+                while not self._stop.is_set():
+                    try:
+                        slot.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                index += 1
+        finally:
+            self._finish(slot, _END)
+
+    def _decode_live(self, slot: queue.Queue) -> None:
+        """Live mode: always keep only the newest frame; an unread older frame is dropped."""
+        started = time.monotonic()
+        index = 0
+        failures = 0
+        pace = None if (self.is_camera or self.is_stream) or not self.fps else 1.0 / self.fps
+        end: object = _END
+        try:
+            while not self._stop.is_set():
+                if pace is not None:
+                    delay = started + index * pace - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                ok, image, time_s = self._read(index, started)
+                if not ok:
+                    if not (self.is_camera or self.is_stream):
+                        break
+                    failures += 1
+                    if failures >= MAX_FAILED_READS:
+                        end = ReactlensError(
+                            f"{self.description} stopped delivering frames",
+                            "check the cable or the stream; results so far are saved",
+                        )
+                        break
+                    time.sleep(0.01)
+                    continue
+                failures = 0
+                frame = Frame(image, index, time_s, time.monotonic())
+                index += 1
+                try:
+                    slot.put_nowait(frame)
+                except queue.Full:
+                    try:
+                        slot.get_nowait()
+                        self.dropped_frames += 1
+                    except queue.Empty:
+                        pass
+                    slot.put_nowait(frame)
+        finally:
+            self._finish(slot, end)
+
+    def _finish(self, slot: queue.Queue, end: object) -> None:
+        """Hand the end marker (or error) to the consumer without blocking a stopped consumer forever."""
+        while True:
+            try:
+                slot.put(end, timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    return
+                if self.live:  # make room: the stalled consumer gets the end marker, the frame is dropped
+                    with contextlib.suppress(queue.Empty):
+                        slot.get_nowait()
+                        self.dropped_frames += 1
+
+    def close(self) -> None:
+        """Stop the decode thread and release the capture."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._capture.release()

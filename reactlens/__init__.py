@@ -1,0 +1,28 @@
+"""reactlens: measure when an audience laughs.
+
+The public API for plugin authors: the component base classes, ``Frame``, ``Record``, ``Session``,
+the ``hookimpl`` marker and ``ReactlensError``.
+"""
+
+from .components import Box, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
+from .errors import ReactlensError, StopScreening
+from .hookspecs import hookimpl
+from .records import Record, Session
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Box",
+    "ExpressionClassifier",
+    "FaceDetector",
+    "Frame",
+    "FrameSource",
+    "ReactlensError",
+    "Record",
+    "ResultSink",
+    "Session",
+    "StopScreening",
+    "Tracker",
+    "__version__",
+    "hookimpl",
+]

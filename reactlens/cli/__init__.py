@@ -1,0 +1,68 @@
+"""The ``reactlens`` command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+
+import typer
+
+from .. import __version__
+from ..errors import ReactlensError
+from ..plugins import get_host
+from .console import configure_logging, err_console
+
+app = typer.Typer(
+    name="reactlens",
+    help="Measure when an audience laughs: find every face in every frame, score its smile, "
+    "and turn the scores into a reaction curve.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reactlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Measure when an audience laughs."""
+
+
+def _register_commands() -> None:
+    from . import demo, evaluate, info, report, run  # noqa: F401  (each module adds its commands to ``app``)
+
+    get_host().manager.hook.register_commands(cli=app)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning user-fixable problems into one line on stderr and exit code 2."""
+    configure_logging()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _register_commands()
+        app(prog_name="reactlens")
+    except ReactlensError as exc:
+        if os.environ.get("REACTLENS_DEBUG"):
+            raise
+        err_console.print(f"reactlens: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        logging.shutdown()

@@ -1,0 +1,96 @@
+"""``reactlens evaluate``: accuracy of the configured classifier on labelled images."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ..errors import ReactlensError
+from ..evaluate import evaluate as run_evaluation
+from ..evaluate import labelled_images
+from ..metrics import format_confusion
+from ..plugins import get_host
+from . import app
+from .console import err_console, out_console
+from .run import build_profile
+
+
+@app.command()
+def evaluate(
+    folder: Path = typer.Argument(..., help="Folder with one subfolder per label (smile/, neutral/)."),
+    detect: bool = typer.Option(False, "--detect", help="Images are whole photos: classify the largest detected face."),
+    model: Optional[str] = typer.Option(None, "--model", help="ONNX model (default: the shipped smile-net)."),
+    map_: List[str] = typer.Option([], "--map", help="Treat folder FOLDER as label LABEL: FOLDER=LABEL (repeatable)."),
+    others: Optional[str] = typer.Option(None, "--others", help="Label for every other folder (e.g. neutral)."),
+    profile: str = typer.Option("video", "--profile", "-p", help="Profile whose detector and classifier to use."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.min_size=40."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", help="Write each image's outcome to this CSV."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
+) -> None:
+    """Accuracy, balanced accuracy, F1, ROC AUC and the confusion matrix on labelled images."""
+    chosen = build_profile(profile, config, model=model, sets=set_)
+    host = get_host()
+    classifier = host.create("classifier", chosen.classifier.use, dict(chosen.classifier.options))
+    detector = host.create("detector", chosen.detector.use, dict(chosen.detector.options)) if detect else None
+    mapping = {}
+    for pair in map_:
+        folder_name, sep, label = pair.partition("=")
+        if not sep:
+            raise ReactlensError(f"--map {pair!r} is not FOLDER=LABEL", "for example --map happy=smile")
+        mapping[folder_name] = label
+    items = labelled_images(str(folder), classifier.labels, mapping, others)
+    with Progress(
+        TextColumn("evaluating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_out,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("images", total=len(items))
+        result = run_evaluation(items, classifier, detector, lambda: progress.advance(task))
+    if result.unreadable:
+        err_console.print(
+            f"reactlens: warning: {len(result.unreadable)} unreadable images skipped (first: {result.unreadable[0]})",
+            markup=False,
+        )
+    if predictions is not None:
+        with open(predictions, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["path", "truth", "predicted", *(f"score_{label}" for label in result.labels)])
+            for p in result.predictions:
+                scores = [round(float(s), 4) for s in p.scores] if p.scores is not None else [""] * len(result.labels)
+                writer.writerow(
+                    [
+                        p.path,
+                        result.labels[p.truth],
+                        result.labels[p.predicted] if p.predicted >= 0 else "no_face",
+                        *scores,
+                    ]
+                )
+    summary = result.to_dict()
+    if json_out:
+        out_console.print_json(json.dumps(summary))
+        return
+    m = result.metrics
+
+    def fmt(value) -> str:
+        return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
+
+    positive = f" ({result.positive})" if result.positive else " (macro)"
+    out_console.print(
+        f"images: {m['n']}{' · photos without a face: ' + str(result.no_face) if detect else ''}\n"
+        f"accuracy:          {fmt(m['accuracy'])}\n"
+        f"balanced accuracy: {fmt(m['balanced_accuracy'])}\n"
+        f"F1{positive}: {fmt(m['f1'])}\n"
+        f"ROC AUC{positive}: {fmt(m['auc'])}\n\n"
+        f"{format_confusion(m['confusion'], list(result.labels))}",
+        markup=False,
+    )

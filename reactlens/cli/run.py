@@ -1,0 +1,173 @@
+"""``reactlens run``: one screening from a profile."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..errors import ReactlensError
+from ..plugins import get_host
+from ..profiles import Profile, ProfileBook, load_config, parse_value
+from ..screening import Screening, Stats, Summary
+from . import app
+from .console import err_console, out_console
+
+
+def parse_sets(pairs: List[str]) -> dict:
+    """``KEY=VALUE`` strings into an overrides dict, values read as TOML."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ReactlensError(f"--set {pair!r} is not KEY=VALUE", "for example --set detector.min_size=40")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
+
+
+def build_profile(
+    profile: Optional[str],
+    config: Optional[str],
+    source: Optional[str] = None,
+    csv: Optional[str] = None,
+    annotate: Optional[str] = None,
+    model: Optional[str] = None,
+    max_frames: Optional[int] = None,
+    media_title: Optional[str] = None,
+    media_offset: Optional[float] = None,
+    sets: Optional[List[str]] = None,
+) -> Profile:
+    """Resolve a profile from the built-ins and ``--config``, applying the command-line overrides."""
+    book = load_config(config) if config else ProfileBook()
+    if profile is None:
+        profile = "webcam" if source is None or str(source).strip().isdigit() else "video"
+    overrides: dict = {}
+    if source is not None:
+        overrides["source.uri"] = source
+    if csv is not None:
+        overrides["sinks.csv.path"] = csv
+    if annotate is not None:
+        overrides["sinks.annotate.video"] = annotate
+    if model is not None:
+        overrides["classifier.model"] = model
+    if max_frames is not None:
+        overrides["max_frames"] = max_frames
+    if media_title is not None:
+        overrides["media_title"] = media_title
+    if media_offset is not None:
+        overrides["media_offset"] = media_offset
+    overrides.update(parse_sets(sets or []))
+    return book.resolve(profile, overrides)
+
+
+class _Display:
+    """Progress for files (frames done of total, fps) and live status for cameras."""
+
+    def __init__(self, screening: Screening, quiet: bool) -> None:
+        source = screening.source.instance
+        self.total = screening.profile.max_frames or getattr(source, "total_frames", None)
+        if self.total and getattr(source, "total_frames", None):
+            self.total = min(self.total, source.total_frames)
+        self.live = screening.session.live
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=quiet,
+            transient=False,
+        )
+        label = "live" if self.live else "frames"
+        self.task = self.progress.add_task(label, total=None if self.live else self.total, status="")
+        self._last = 0.0
+        self._started = False
+
+    def __enter__(self) -> _Display:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._started:
+            self.progress.stop()
+
+    def update(self, stats: Stats, frame) -> None:
+        if not self._started:  # only once frames flow, so start-up errors stay one line
+            self.progress.start()
+            self._started = True
+        now = time.perf_counter()
+        if now - self._last < 0.2 and stats.frames != self.total:
+            return
+        self._last = now
+        status = f"{stats.fps:5.1f} fps · {stats.face_frames} faces"
+        if self.live:
+            status += f" · p50 latency {stats.latency_ms(0.5):.0f} ms"
+        self.progress.update(self.task, completed=stats.frames, status=status)
+
+
+def print_summary(summary: Summary, as_json: bool) -> None:
+    """The end-of-run summary: a short human report on stderr, or JSON on stdout."""
+    if as_json:
+        out_console.print_json(json.dumps(summary.to_dict()))
+        return
+    s = summary.stats
+    state = "interrupted" if summary.interrupted else "done"
+    err_console.print(
+        f"{state}: {s.frames} frames, {s.face_frames} face-frames, "
+        f"{100 * s.smiling_share:.1f}% smiling, {s.fps:.1f} fps"
+        + (f", {s.dropped_frames} frames dropped to stay live" if s.dropped_frames else "")
+        + f" · session {summary.session.session_id}",
+        markup=False,
+        soft_wrap=True,
+    )
+    for name, error in summary.sink_errors.items():
+        err_console.print(f"reactlens: error: sink '{name}' failed: {error}", markup=False)
+
+
+def execute(profile: Profile, quiet: bool = False) -> Summary:
+    """Build and run a screening with a progress display."""
+    screening = Screening(profile, get_host())
+    with _Display(screening, quiet) as display:
+        summary = screening.run(display.update)
+    return summary
+
+
+@app.command()
+def run(
+    profile: Optional[str] = typer.Option(
+        None,
+        "--profile",
+        "-p",
+        help="Profile to run (see `reactlens profiles`). Default: webcam, or video with a file --source.",
+    ),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Video file, camera index or stream URL."),
+    csv: Optional[str] = typer.Option(None, "--csv", help="CSV file for the results (appends if it exists)."),
+    annotate: Optional[str] = typer.Option(None, "--annotate", help="Also write an annotated video to this .mp4 file."),
+    model: Optional[str] = typer.Option(
+        None, "--model", help="ONNX expression model (default: the shipped smile-net)."
+    ),
+    max_frames: Optional[int] = typer.Option(
+        None, "--max-frames", min=0, help="Stop after this many frames (0 = no limit)."
+    ),
+    media_title: Optional[str] = typer.Option(None, "--media-title", help="Title of the media the audience watches."),
+    media_offset: Optional[float] = typer.Option(
+        None, "--media-offset", help="Position in the media (seconds) when this session starts."
+    ),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    set_: List[str] = typer.Option(
+        [], "--set", help="Override an option: KIND.OPTION=VALUE or sinks.NAME.OPTION=VALUE (repeatable)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Run a screening: faces found, smiles scored, one record per face per frame to every sink."""
+    chosen = build_profile(profile, config, source, csv, annotate, model, max_frames, media_title, media_offset, set_)
+    summary = execute(chosen, quiet)
+    print_summary(summary, json_out)
+    if summary.interrupted:
+        raise typer.Exit(130)
+    if summary.sink_errors:
+        raise typer.Exit(1)

@@ -1,0 +1,104 @@
+"""The component kinds a plugin can provide, and the frame that flows between them.
+
+Each kind is a small base class. Plugins may subclass it or simply provide the same methods
+(duck typing); the screening loop only calls what is documented here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .records import Record, Session
+
+#: A face box in frame pixels: left, top, width, height.
+Box = Tuple[int, int, int, int]
+
+
+@dataclass
+class Frame:
+    """One decoded frame.
+
+    ``image`` is an H×W×3 uint8 BGR array (OpenCV's layout). ``time_s`` is the frame's position in the
+    media (a file) or the seconds since the session started (a camera). ``captured_at`` is
+    ``time.monotonic()`` when the frame was read, used to measure latency.
+    """
+
+    image: np.ndarray
+    index: int
+    time_s: float
+    captured_at: float
+
+
+class FrameSource:
+    """Yields frames in order. ``live`` sources drop frames rather than fall behind."""
+
+    #: True for cameras and streams: ``time_s`` counts from the session start, frames may be dropped.
+    live: bool = False
+    #: Nominal frame rate, when known.
+    fps: Optional[float] = None
+    #: Number of frames, when known (files); used for progress bars.
+    total_frames: Optional[int] = None
+    #: Human-readable description of where frames come from (path, camera index, URL).
+    description: str = ""
+    #: Frames the source skipped to stay current (live sources).
+    dropped_frames: int = 0
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield frames until the source ends; raise ``ReactlensError`` if it fails."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device or file; called once, also after errors."""
+
+
+class FaceDetector:
+    """Finds faces in a frame. May keep state between frames (to track or skip work)."""
+
+    def detect(self, frame: Frame) -> List[Box]:
+        """Return the face boxes in ``frame``, in frame pixels."""
+        raise NotImplementedError
+
+
+class ExpressionClassifier:
+    """Scores face crops for a fixed set of labels."""
+
+    #: Label names, in the order of the score columns ``classify`` returns.
+    labels: Sequence[str] = ()
+    #: The label whose probability is a record's ``smile`` value (None if the model has none).
+    smile_label: Optional[str] = "smile"
+
+    def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+        """Return a float32 array of shape (len(boxes), len(labels)): probabilities, rows summing to 1.
+
+        ``image`` is the whole BGR frame; the classifier crops each box as its model was trained.
+        """
+        raise NotImplementedError
+
+
+class Tracker:
+    """Gives each viewer a stable id across frames."""
+
+    def update(self, frame: Frame, boxes: Sequence[Box]) -> List[int]:
+        """Return one viewer id per box. Ids are never reused within a session."""
+        raise NotImplementedError
+
+
+class ResultSink:
+    """Receives the records of every frame. Buffer as you like: ``flush`` and ``close`` always run."""
+
+    def open(self, session: Session) -> None:
+        """Called once before the first frame with the session's metadata."""
+
+    def write(self, frame: Frame, records: Sequence[Record]) -> None:
+        """Called once per processed frame with that frame's records (possibly none)."""
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Make everything written so far durable."""
+
+    def close(self) -> None:
+        """Flush and release resources; called once, on every exit path including Ctrl-C."""

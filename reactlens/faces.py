@@ -1,0 +1,66 @@
+"""Cutting face crops out of frames, the same way at training and at run time."""
+
+from __future__ import annotations
+
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from .components import Box
+
+
+def crop_region(box: Box, margin: float = 0.0, shift_y: float = 0.0) -> Tuple[int, int, int, int]:
+    """The square region (x0, y0, x1, y1) to crop for a face box.
+
+    ``margin`` widens the box by that fraction of its size on every side; ``shift_y`` moves the centre
+    down by that fraction of the box height (negative: up). The region may extend past the frame.
+    """
+    x, y, w, h = box
+    side = max(w, h) * (1.0 + 2.0 * margin)
+    cx = x + w / 2.0
+    cy = y + h / 2.0 + shift_y * h
+    x0 = int(round(cx - side / 2.0))
+    y0 = int(round(cy - side / 2.0))
+    s = max(1, int(round(side)))
+    return x0, y0, x0 + s, y0 + s
+
+
+def crop_face(
+    image: np.ndarray, box: Box, size: Tuple[int, int], gray: bool, margin: float = 0.0, shift_y: float = 0.0
+) -> np.ndarray:
+    """One face crop resized to ``size`` (width, height): uint8, H×W if ``gray`` else H×W×3 BGR.
+
+    Parts of the region outside the frame are filled by repeating the frame's edge.
+    """
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = crop_region(box, margin, shift_y)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if cx1 <= cx0 or cy1 <= cy0:
+        patch = np.zeros((1, 1, *image.shape[2:]), dtype=image.dtype)
+    else:
+        patch = image[cy0:cy1, cx0:cx1]
+        pads = (cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1)
+        if any(pads):
+            patch = cv2.copyMakeBorder(patch, *pads, cv2.BORDER_REPLICATE)
+    shrink = patch.shape[1] > size[0]
+    patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    if gray and patch.ndim == 3:
+        patch = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
+    return patch
+
+
+def crop_faces(
+    image: np.ndarray,
+    boxes: Sequence[Box],
+    size: Tuple[int, int],
+    gray: bool,
+    margin: float = 0.0,
+    shift_y: float = 0.0,
+) -> np.ndarray:
+    """All faces of a frame as one uint8 batch: N×H×W (gray) or N×H×W×3 (BGR)."""
+    shape = (len(boxes), size[1], size[0]) + (() if gray else (3,))
+    batch = np.empty(shape, dtype=np.uint8)
+    for i, box in enumerate(boxes):
+        batch[i] = crop_face(image, box, size, gray, margin, shift_y)
+    return batch

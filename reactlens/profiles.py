@@ -1,0 +1,283 @@
+"""Profiles: which component of each kind a screening uses, and their options.
+
+A profile is a table like this one (TOML in a ``--config`` file, under ``[profiles.NAME]``)::
+
+    [profiles.lobby]
+    extends = "webcam"                  # start from another profile
+    description = "Second camera in the lobby"
+    max_frames = 0                      # 0 = until the source ends or Ctrl-C
+    source = { use = "opencv", uri = 1 }
+    detector = { use = "haar", min_size = 40 }
+    sinks = [{ use = "csv", path = "lobby.csv" }]
+
+``use`` names a registered component; every other key is passed to it as an option. With ``extends``,
+a component table that keeps the same ``use`` (or omits it) merges its options into the parent's.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from .errors import ReactlensError
+
+COMPONENT_KEYS = ("source", "detector", "classifier", "tracker")
+SETTING_KEYS = ("description", "extends", "requires", "max_frames", "media_title", "media_offset")
+PROFILE_KEYS = (*SETTING_KEYS, *COMPONENT_KEYS, "sinks")
+
+BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
+    "webcam": {
+        "description": "Live: camera 0 with a preview window, smile-net on ONNX Runtime, results to CSV.",
+        "source": {"use": "opencv", "uri": 0},
+        "detector": {"use": "haar"},
+        "classifier": {"use": "onnx"},
+        "tracker": {"use": "viewers"},
+        "sinks": [{"use": "csv"}, {"use": "annotate", "preview": True}],
+    },
+    "video": {
+        "description": "A video file (--source FILE) as fast as possible, no preview, results to CSV.",
+        "source": {"use": "opencv"},
+        "detector": {"use": "haar"},
+        "classifier": {"use": "onnx"},
+        "tracker": {"use": "viewers"},
+        "sinks": [{"use": "csv"}],
+    },
+    "deeplens": {
+        "description": "On an AWS DeepLens: awscam frames, smile-net through the model optimizer, "
+        "results to AWS IoT through Greengrass and the project stream.",
+        "requires": "this profile runs on an AWS DeepLens device; on a laptop use --profile webcam "
+        "(camera) or --profile video --source FILE",
+        "source": {"use": "awscam"},
+        "detector": {"use": "haar"},
+        "classifier": {"use": "deeplens-smile-net"},
+        "tracker": {"use": "viewers"},
+        "sinks": [{"use": "greengrass"}, {"use": "project-stream"}],
+    },
+}
+
+
+@dataclass
+class ComponentSpec:
+    """A component chosen by name, with its options."""
+
+    use: str
+    options: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Profile:
+    """A resolved profile: one component per kind, any number of sinks, and loop settings."""
+
+    name: str
+    description: str
+    source: ComponentSpec
+    detector: ComponentSpec
+    classifier: ComponentSpec
+    tracker: Optional[ComponentSpec]
+    sinks: List[ComponentSpec]
+    max_frames: int = 0
+    #: Where the profile can run, told to the user when its components are unavailable.
+    requires: str = ""
+    media_title: str = ""
+    media_offset: float = 0.0
+
+    def component(self, kind: str) -> Optional[ComponentSpec]:
+        """The spec for ``kind`` (source, detector, classifier, tracker)."""
+        return getattr(self, kind)
+
+
+class ProfileBook:
+    """The built-in profiles plus those of a user's config file."""
+
+    def __init__(self, user_profiles: Optional[Mapping[str, Dict[str, Any]]] = None, origin: str = "") -> None:
+        self.tables: Dict[str, Dict[str, Any]] = copy.deepcopy(BUILTIN_PROFILES)
+        self.origin = origin
+        self.user_names: List[str] = []
+        for name, table in (user_profiles or {}).items():
+            if not isinstance(table, dict):
+                raise ReactlensError(f"{origin}: profile '{name}' must be a table", "write it as [profiles.NAME]")
+            self.tables[name] = table
+            self.user_names.append(name)
+
+    def names(self) -> List[str]:
+        """Every profile name, built-ins first."""
+        return list(self.tables)
+
+    def table(self, name: str, _seen: tuple = ()) -> Dict[str, Any]:
+        """The profile's table with ``extends`` applied."""
+        if name not in self.tables:
+            raise ReactlensError(
+                f"unknown profile '{name}'", f"choose one of: {', '.join(self.tables)} (see `reactlens profiles`)"
+            )
+        if name in _seen:
+            raise ReactlensError(
+                f"{self.origin}: profiles extend each other in a loop: {' → '.join((*_seen, name))}",
+                "remove one of the `extends` keys",
+            )
+        table = self.tables[name]
+        _check_keys(name, table, self.origin)
+        parent = table.get("extends")
+        if parent is None:
+            return copy.deepcopy(table)
+        merged = self.table(str(parent), (*_seen, name))
+        merged.pop("description", None)
+        for key, value in table.items():
+            if key == "extends":
+                continue
+            parent_spec = merged.get(key)
+            if (
+                key in COMPONENT_KEYS
+                and isinstance(value, dict)
+                and isinstance(parent_spec, dict)
+                and value.get("use", parent_spec.get("use")) == parent_spec.get("use")
+            ):
+                merged[key] = {**parent_spec, **value}
+                continue
+            merged[key] = copy.deepcopy(value)
+        return merged
+
+    def resolve(self, name: str, overrides: Optional[Dict[str, Any]] = None) -> Profile:
+        """Build profile ``name`` with dotted-key ``overrides`` (``detector.min_size``, ``sinks.csv.path``)."""
+        table = self.table(name)
+        for key, value in (overrides or {}).items():
+            apply_override(table, key, value)
+        return _build(name, table, self.origin or "built-in profiles")
+
+
+def _check_keys(name: str, table: Mapping[str, Any], origin: str) -> None:
+    unknown = sorted(set(table) - set(PROFILE_KEYS))
+    if unknown:
+        raise ReactlensError(
+            f"{origin}: profile '{name}' has unknown key {', '.join(unknown)}",
+            f"valid keys: {', '.join(PROFILE_KEYS)}",
+        )
+
+
+def _spec(profile: str, key: str, value: Any, origin: str) -> ComponentSpec:
+    if isinstance(value, str):
+        value = {"use": value}
+    if not isinstance(value, dict) or not isinstance(value.get("use"), str):
+        raise ReactlensError(
+            f"{origin}: profile '{profile}': {key} must name a component",
+            f'write {key} = {{ use = "NAME", option = value }}',
+        )
+    options = {k: v for k, v in value.items() if k != "use"}
+    return ComponentSpec(value["use"], options)
+
+
+def _build(name: str, table: Dict[str, Any], origin: str) -> Profile:
+    for key in ("source", "detector", "classifier"):
+        if key not in table:
+            raise ReactlensError(f"{origin}: profile '{name}' has no {key}", f'add {key} = {{ use = "NAME" }}')
+    sinks = table.get("sinks", [])
+    if not isinstance(sinks, list):
+        raise ReactlensError(f"{origin}: profile '{name}': sinks must be a list", 'write sinks = [{ use = "csv" }]')
+    try:
+        max_frames = int(table.get("max_frames", 0) or 0)
+        media_offset = float(table.get("media_offset", 0.0) or 0.0)
+    except (TypeError, ValueError) as exc:
+        raise ReactlensError(f"{origin}: profile '{name}': {exc}", "max_frames and media_offset are numbers") from exc
+    if max_frames < 0:
+        raise ReactlensError(f"profile '{name}': max_frames is negative", "use 0 for no limit")
+    tracker = table.get("tracker")
+    return Profile(
+        name=name,
+        description=str(table.get("description", "")),
+        source=_spec(name, "source", table["source"], origin),
+        detector=_spec(name, "detector", table["detector"], origin),
+        classifier=_spec(name, "classifier", table["classifier"], origin),
+        tracker=None if tracker in (None, "", "none") else _spec(name, "tracker", tracker, origin),
+        sinks=[_spec(name, "sinks", s, origin) for s in sinks],
+        max_frames=max_frames,
+        requires=str(table.get("requires", "")),
+        media_title=str(table.get("media_title", "")),
+        media_offset=media_offset,
+    )
+
+
+def apply_override(table: Dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` in a profile table.
+
+    ``max_frames`` sets a setting; ``detector`` = NAME picks another component (``tracker`` = "none"
+    removes the tracker); ``detector.OPTION``
+    sets an option; ``sinks.NAME.OPTION`` sets a sink's option, adding the sink if the profile has none;
+    ``sinks.NAME`` = false removes it; ``sinks`` = [...] replaces the list.
+    """
+    parts = key.split(".")
+    head = parts[0]
+    if head in SETTING_KEYS and len(parts) == 1:
+        table[head] = value
+    elif head == "tracker" and len(parts) == 1 and value in (None, False, "", "none"):
+        table["tracker"] = None
+    elif head in COMPONENT_KEYS:
+        if len(parts) == 1:
+            table[head] = {"use": value} if isinstance(value, str) else value
+        elif len(parts) == 2:
+            current = table.get(head)
+            if current is None and head == "tracker":
+                raise ReactlensError(f"cannot set {key}: the profile has no tracker", "first --set tracker=NAME")
+            current = {"use": current} if isinstance(current, str) else dict(current or {})
+            current[parts[1]] = value
+            table[head] = current
+        else:
+            raise ReactlensError(f"cannot set '{key}'", f"use {head}.OPTION=VALUE")
+    elif head == "sinks" and len(parts) == 1:
+        table["sinks"] = value
+    elif head == "sinks" and len(parts) in (2, 3):
+        sinks = [({"use": s} if isinstance(s, str) else dict(s)) for s in table.get("sinks", [])]
+        matching = [s for s in sinks if s.get("use") == parts[1]]
+        if len(parts) == 2:
+            if value is False:
+                sinks = [s for s in sinks if s.get("use") != parts[1]]
+            elif not matching:
+                sinks.append({"use": parts[1]})
+        else:
+            if not matching:
+                matching = [{"use": parts[1]}]
+                sinks.append(matching[0])
+            for sink in matching:
+                sink[parts[2]] = value
+        table["sinks"] = sinks
+    else:
+        raise ReactlensError(
+            f"cannot set '{key}'",
+            "use KIND.OPTION=VALUE (kinds: source, detector, classifier, tracker), sinks.NAME.OPTION=VALUE, "
+            "or max_frames, media_title, media_offset",
+        )
+
+
+def parse_value(text: str) -> Any:
+    """Read an override value as TOML (numbers, booleans, quoted strings, arrays), else as a plain string."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11 (the DeepLens package never parses overrides)
+        return text
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def load_config(path: str) -> ProfileBook:
+    """Read a TOML config file with ``[profiles.NAME]`` tables."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ReactlensError(f"config file {path} not found", "check the --config path") from None
+    except IsADirectoryError:
+        raise ReactlensError(f"config {path} is a folder", "pass the TOML file itself") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReactlensError(f"config {path} is not valid TOML: {exc}", "fix the file at that line") from None
+    except UnicodeDecodeError:
+        raise ReactlensError(f"config {path} is not a UTF-8 text file", "pass a TOML file") from None
+    unknown = sorted(set(data) - {"profiles"})
+    if unknown:
+        raise ReactlensError(f"config {path}: unknown table {', '.join(unknown)}", "put profiles under [profiles.NAME]")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ReactlensError(f"config {path}: profiles must be a table", "write [profiles.NAME]")
+    return ProfileBook(profiles, origin=path)

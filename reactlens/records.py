@@ -1,0 +1,127 @@
+"""What the screening loop produces: one ``Record`` per face per frame, within a ``Session``."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+#: The CSV's first columns, in this order. Score columns (``score_<label>``) and ``media`` follow.
+CSV_COLUMNS: Tuple[str, ...] = (
+    "session_id",
+    "frame",
+    "time_s",
+    "face_id",
+    "x",
+    "y",
+    "w",
+    "h",
+    "smile",
+    "label",
+)
+SCORE_PREFIX = "score_"
+
+
+def new_session_id() -> str:
+    """A sortable, readable, unique id: UTC start time plus a random suffix."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class Session:
+    """One run of the loop over one source."""
+
+    session_id: str
+    profile: str
+    source: str
+    labels: Tuple[str, ...]
+    smile_label: Optional[str]
+    live: bool = False
+    fps: Optional[float] = None
+    #: Title of the media the audience watched, so screenings of the same media line up.
+    media_title: str = ""
+    #: Position in the media (seconds) at which this session's time 0 falls.
+    media_offset_s: float = 0.0
+    started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+    def to_dict(self) -> Dict[str, object]:
+        """JSON-ready metadata."""
+        return {
+            "session_id": self.session_id,
+            "profile": self.profile,
+            "source": self.source,
+            "labels": list(self.labels),
+            "smile_label": self.smile_label,
+            "live": self.live,
+            "fps": self.fps,
+            "media_title": self.media_title,
+            "media_offset_s": self.media_offset_s,
+            "started_at": self.started_at,
+        }
+
+
+@dataclass
+class Record:
+    """One face in one frame."""
+
+    session_id: str
+    frame: int
+    time_s: float
+    face_id: int
+    x: int
+    y: int
+    w: int
+    h: int
+    #: Probability of the smile label in 0..1; None when the classifier has no smile label.
+    smile: Optional[float]
+    label: str
+    scores: Dict[str, float]
+    media: str = ""
+
+    @property
+    def record_id(self) -> str:
+        """Unique across sessions: the same face in the same frame always gets the same id."""
+        return f"{self.session_id}:{self.frame}:{self.face_id}"
+
+    def to_dict(self) -> Dict[str, object]:
+        """JSON-ready fields, with ``record_id`` first."""
+        return {
+            "record_id": self.record_id,
+            "session_id": self.session_id,
+            "frame": self.frame,
+            "time_s": self.time_s,
+            "face_id": self.face_id,
+            "x": self.x,
+            "y": self.y,
+            "w": self.w,
+            "h": self.h,
+            "smile": self.smile,
+            "label": self.label,
+            "scores": self.scores,
+            "media": self.media,
+        }
+
+
+def csv_header(labels: Sequence[str]) -> List[str]:
+    """The CSV header for a classifier with these labels."""
+    return [*CSV_COLUMNS, *(SCORE_PREFIX + label for label in labels), "media"]
+
+
+def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
+    """One CSV row, in ``csv_header`` order, with probabilities rounded to 4 decimals."""
+    smile = "" if record.smile is None else round(record.smile, 4)
+    return [
+        record.session_id,
+        record.frame,
+        round(record.time_s, 4),
+        record.face_id,
+        record.x,
+        record.y,
+        record.w,
+        record.h,
+        smile,
+        record.label,
+        *(round(record.scores[label], 4) for label in labels),
+        record.media,
+    ]

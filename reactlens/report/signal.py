@@ -1,0 +1,94 @@
+"""Per-viewer smile signal: smoothing, hysteresis, intensity and laugh events.
+
+For each viewer (a session's ``face_id``), in time order:
+
+* **smoothed score** ``s``: an exponential moving average of the frame's smile probability with time
+  constant ``tau_s`` (0.5 s), so a one-frame flicker barely moves it; a gap longer than ``reset_gap_s``
+  restarts it.
+* **smiling**: on when ``s`` reaches ``on`` (0.6), off again only when it falls to ``off`` (0.4) —
+  hysteresis, so a score hovering near one threshold does not flicker the state.
+* **intensity**: ``s`` itself, 0..1.
+* **laugh event**: a smiling episode whose score climbs from below ``off`` to at least ``strong`` (0.85)
+  within ``onset_s`` (1.5 s: a fast onset) and stays at or above ``strong`` for ``sustain_s`` (0.8 s).
+  At most one per episode; its time is the moment ``s`` first reached ``strong``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import List, Tuple
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SignalParams:
+    """The thresholds and time constants above."""
+
+    tau_s: float = 0.5
+    on: float = 0.6
+    off: float = 0.4
+    strong: float = 0.85
+    onset_s: float = 1.5
+    sustain_s: float = 0.8
+    reset_gap_s: float = 2.0
+
+
+def smooth(times: np.ndarray, scores: np.ndarray, params: SignalParams) -> np.ndarray:
+    """Exponential moving average over irregularly spaced samples."""
+    out = np.empty(len(scores), dtype=np.float64)
+    level = None
+    previous = None
+    for i, (t, p) in enumerate(zip(times, scores)):
+        if level is None or t - previous > params.reset_gap_s:
+            level = float(p)
+        else:
+            alpha = 1.0 - math.exp(-max(t - previous, 0.0) / params.tau_s)
+            level += alpha * (float(p) - level)
+        out[i] = level
+        previous = t
+    return out
+
+
+def hysteresis(smoothed: np.ndarray, params: SignalParams) -> np.ndarray:
+    """Boolean smiling state per sample."""
+    state = np.zeros(len(smoothed), dtype=bool)
+    on = False
+    for i, s in enumerate(smoothed):
+        if on and s <= params.off:
+            on = False
+        elif not on and s >= params.on:
+            on = True
+        state[i] = on
+    return state
+
+
+def laugh_events(times: np.ndarray, smoothed: np.ndarray, params: SignalParams) -> List[float]:
+    """Times of laugh events, as defined in the module docstring."""
+    events: List[float] = []
+    last_low = None  # last time the score was below `off`
+    armed = True  # one event per episode: re-armed when the score falls back below `off`
+    strong_since = None
+    for t, s in zip(times, smoothed):
+        if s < params.off:
+            last_low, armed, strong_since = t, True, None
+            continue
+        if s >= params.strong:
+            if strong_since is None:
+                fast = last_low is not None and t - last_low <= params.onset_s
+                strong_since = t if fast and armed else math.inf
+            if strong_since != math.inf and t - strong_since >= params.sustain_s and armed:
+                events.append(float(strong_since))
+                armed = False
+        else:
+            strong_since = None
+    return events
+
+
+def viewer_signal(
+    times: np.ndarray, scores: np.ndarray, params: SignalParams
+) -> Tuple[np.ndarray, np.ndarray, List[float]]:
+    """Smoothed score, smiling state and laugh event times of one viewer."""
+    smoothed = smooth(times, scores, params)
+    return smoothed, hysteresis(smoothed, params), laugh_events(times, smoothed, params)

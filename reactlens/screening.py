@@ -1,0 +1,327 @@
+"""The screening loop: frames → faces → scores → records → every sink."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .components import Box, Frame
+from .errors import ComponentError, ReactlensError, StopScreening
+from .plugins import PluginHost
+from .profiles import ComponentSpec, Profile
+from .records import Record, Session, new_session_id
+
+log = logging.getLogger("reactlens")
+
+STAGES = ("decode", "detect", "classify", "track", "sinks")
+
+
+@dataclass
+class Stats:
+    """Counters of a running or finished screening."""
+
+    frames: int = 0
+    face_frames: int = 0
+    smiling_face_frames: int = 0
+    dropped_frames: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    finished: Optional[float] = None
+    #: Seconds spent in each stage (see ``STAGES``).
+    stage_s: Dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    #: Capture-to-sinks latency of recent frames, in seconds.
+    latencies: deque = field(default_factory=lambda: deque(maxlen=10000))
+
+    @property
+    def elapsed_s(self) -> float:
+        return (self.finished or time.perf_counter()) - self.started
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def smiling_share(self) -> float:
+        return self.smiling_face_frames / self.face_frames if self.face_frames else 0.0
+
+    def latency_ms(self, quantile: float) -> float:
+        """A quantile of the capture-to-sinks latency, in milliseconds (0 when nothing was measured)."""
+        return float(np.quantile(np.asarray(self.latencies), quantile) * 1000.0) if self.latencies else 0.0
+
+
+@dataclass
+class Summary:
+    """What a finished screening reports."""
+
+    session: Session
+    stats: Stats
+    interrupted: bool = False
+    #: Sink name → the error that stopped it.
+    sink_errors: Dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready summary."""
+        s = self.stats
+        return {
+            "session": self.session.to_dict(),
+            "frames": s.frames,
+            "face_frames": s.face_frames,
+            "smiling_face_frames": s.smiling_face_frames,
+            "smiling_share": round(s.smiling_share, 4),
+            "dropped_frames": s.dropped_frames,
+            "elapsed_s": round(s.elapsed_s, 3),
+            "fps": round(s.fps, 2),
+            "stage_ms_per_frame": {k: round(v * 1000.0 / max(s.frames, 1), 3) for k, v in s.stage_s.items()},
+            "latency_ms": {"p50": round(s.latency_ms(0.5), 2), "p95": round(s.latency_ms(0.95), 2)},
+            "interrupted": self.interrupted,
+            "sink_errors": self.sink_errors,
+        }
+
+
+@dataclass
+class _Built:
+    kind: str
+    spec: ComponentSpec
+    plugin: str
+    instance: Any
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} '{self.spec.use}' (plugin '{self.plugin}')"
+
+    def failure(self, action: str, exc: BaseException) -> ComponentError:
+        return ComponentError(
+            f"{self.label} raised while {action}: {type(exc).__name__}: {exc}",
+            "the plugin has a bug or was given bad input; run with REACTLENS_DEBUG=1 for the traceback",
+        )
+
+
+ProgressCallback = Callable[[Stats, Frame], None]
+
+
+class Screening:
+    """Builds a profile's components and runs the loop over its source."""
+
+    def __init__(self, profile: Profile, host: PluginHost, session_id: Optional[str] = None) -> None:
+        self.profile = profile
+        self.host = host
+        self.session_id = session_id or new_session_id()
+        self._built: List[_Built] = []
+        self.source = self._build("source", profile.source)
+        self.classifier = self._build("classifier", profile.classifier)
+        self.detector = self._build("detector", profile.detector)
+        self.tracker = self._build("tracker", profile.tracker) if profile.tracker else None
+        self.sinks = [self._build("sink", spec) for spec in profile.sinks]
+        classifier = self.classifier.instance
+        labels = tuple(classifier.labels)
+        smile_label = getattr(classifier, "smile_label", None)
+        source = self.source.instance
+        self.session = Session(
+            session_id=self.session_id,
+            profile=profile.name,
+            source=getattr(source, "description", "") or str(profile.source.options.get("uri", "")),
+            labels=labels,
+            smile_label=smile_label if smile_label in labels else None,
+            live=bool(getattr(source, "live", False)),
+            fps=getattr(source, "fps", None),
+            media_title=profile.media_title,
+            media_offset_s=profile.media_offset,
+        )
+
+    def _build(self, kind: str, spec: ComponentSpec) -> _Built:
+        try:
+            instance = self.host.create(kind, spec.use, dict(spec.options))
+        except ReactlensError as exc:
+            self.close_components()
+            if self.profile.requires and exc.problem.startswith("unknown "):
+                raise ReactlensError(f"{exc.problem}: {self.profile.requires}") from None
+            raise
+        except BaseException:
+            self.close_components()
+            raise
+        built = _Built(kind, spec, self.host.get(kind, spec.use).plugin, instance)
+        self._built.append(built)
+        return built
+
+    def close_components(self) -> None:
+        """Close what was built before a later component failed to start (sinks were never opened)."""
+        for built in self._built:
+            if built.kind in ("source", "sink"):
+                try:
+                    built.instance.close()
+                except Exception as exc:
+                    log.warning("%s failed to close: %s", built.label, exc)
+        self._built = []
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def run(self, on_frame: Optional[ProgressCallback] = None) -> Summary:
+        """Run until the source ends, ``max_frames`` is reached, a component stops it, or Ctrl-C."""
+        stats = Stats()
+        summary = Summary(self.session, stats)
+        sinks = self._open_sinks(summary)
+        source = self.source
+        try:
+            self._loop(stats, sinks, summary, on_frame)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            stats.dropped_frames = int(getattr(source.instance, "dropped_frames", 0) or 0)
+            try:
+                source.instance.close()
+            except Exception as exc:
+                log.warning("%s failed to close: %s", source.label, exc)
+            self._close_sinks(sinks, summary)
+            stats.finished = time.perf_counter()
+        return summary
+
+    def _open_sinks(self, summary: Summary) -> List[_Built]:
+        opened = []
+        for sink in self.sinks:
+            try:
+                sink.instance.open(self.session)
+            except ReactlensError:
+                self._close_sinks(opened, summary)
+                self.source.instance.close()
+                raise
+            except Exception as exc:
+                self._close_sinks(opened, summary)
+                self.source.instance.close()
+                raise sink.failure("opening", exc) from exc
+            opened.append(sink)
+        return opened
+
+    def _close_sinks(self, sinks: Sequence[_Built], summary: Summary) -> None:
+        for sink in sinks:
+            try:
+                sink.instance.close()
+            except Exception as exc:
+                summary.sink_errors.setdefault(sink.spec.use, f"{type(exc).__name__}: {exc}")
+                log.error("%s failed to close: %s", sink.label, exc)
+
+    def _loop(self, stats: Stats, sinks: List[_Built], summary: Summary, on_frame: Optional[ProgressCallback]) -> None:
+        detector, classifier, tracker = self.detector, self.classifier, self.tracker
+        session = self.session
+        labels = session.labels
+        smile_index = labels.index(session.smile_label) if session.smile_label else None
+        offset = session.media_offset_s
+        max_frames = self.profile.max_frames
+        stage = stats.stage_s
+        clock = time.perf_counter
+        frames = iter(self.source.instance.frames())
+        while True:
+            t0 = clock()
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (ReactlensError, StopScreening, KeyboardInterrupt) as exc:
+                if isinstance(exc, StopScreening):
+                    break
+                raise
+            except Exception as exc:
+                raise self.source.failure("reading a frame", exc) from exc
+            t1 = clock()
+            try:
+                boxes: List[Box] = [tuple(int(v) for v in b) for b in detector.instance.detect(frame)]
+            except (ReactlensError, StopScreening, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                raise detector.failure(f"detecting faces in frame {frame.index}", exc) from exc
+            t2 = clock()
+            probs = np.zeros((0, len(labels)), dtype=np.float32)
+            if boxes:
+                try:
+                    probs = np.asarray(classifier.instance.classify(frame.image, boxes), dtype=np.float32)
+                except (ReactlensError, StopScreening, KeyboardInterrupt):
+                    raise
+                except Exception as exc:
+                    raise classifier.failure(f"classifying faces in frame {frame.index}", exc) from exc
+                if probs.shape != (len(boxes), len(labels)):
+                    raise classifier.failure(
+                        "classifying", ValueError(f"returned shape {probs.shape}, expected {(len(boxes), len(labels))}")
+                    )
+            t3 = clock()
+            ids = list(range(len(boxes)))
+            if tracker is not None:
+                try:
+                    ids = [int(i) for i in tracker.instance.update(frame, boxes)]
+                except (ReactlensError, StopScreening, KeyboardInterrupt):
+                    raise
+                except Exception as exc:
+                    raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
+            t4 = clock()
+            records = _records(session, frame, boxes, ids, probs, labels, smile_index, offset)
+            if not self._write(sinks, frame, records, summary):
+                raise ReactlensError("every sink failed, so results would be lost", "see the errors above")
+            t5 = clock()
+            stats.frames += 1
+            stats.face_frames += len(records)
+            if smile_index is not None and len(probs):
+                stats.smiling_face_frames += int(np.count_nonzero(probs.argmax(axis=1) == smile_index))
+            stage["decode"] += t1 - t0
+            stage["detect"] += t2 - t1
+            stage["classify"] += t3 - t2
+            stage["track"] += t4 - t3
+            stage["sinks"] += t5 - t4
+            stats.latencies.append(time.monotonic() - frame.captured_at)
+            if on_frame is not None:
+                on_frame(stats, frame)
+            if max_frames and stats.frames >= max_frames:
+                break
+
+    def _write(self, sinks: List[_Built], frame: Frame, records: List[Record], summary: Summary) -> bool:
+        """Give the frame's records to every sink; a failing sink is reported and dropped, the rest go on."""
+        for sink in list(sinks):
+            try:
+                sink.instance.write(frame, records)
+            except (StopScreening, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, ReactlensError) else f"{type(exc).__name__}: {exc}"
+                summary.sink_errors[sink.spec.use] = message
+                log.error("%s failed and was stopped: %s; the other sinks go on", sink.label, message)
+                sinks.remove(sink)
+                try:
+                    sink.instance.close()
+                except Exception as close_exc:
+                    log.debug("closing failed sink: %s", close_exc)
+        return bool(sinks) or not self.sinks
+
+
+def _records(
+    session: Session,
+    frame: Frame,
+    boxes: Sequence[Box],
+    ids: Sequence[int],
+    probs: np.ndarray,
+    labels: Tuple[str, ...],
+    smile_index: Optional[int],
+    offset: float,
+) -> List[Record]:
+    records = []
+    time_s = frame.time_s + offset
+    best = probs.argmax(axis=1) if len(boxes) else ()
+    for i, (x, y, w, h) in enumerate(boxes):
+        row = probs[i].tolist()
+        records.append(
+            Record(
+                session_id=session.session_id,
+                frame=frame.index,
+                time_s=time_s,
+                face_id=ids[i],
+                x=x,
+                y=y,
+                w=w,
+                h=h,
+                smile=row[smile_index] if smile_index is not None else None,
+                label=labels[best[i]],
+                scores=dict(zip(labels, row)),
+                media=session.media_title,
+            )
+        )
+    return records

@@ -1,0 +1,70 @@
+"""Shared fixtures: real media from ../shared when present, a demo clip of real photos, test models."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reactlens.demo import build_clip
+
+from .onnx_models import brightness_model
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REACTLENS_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The ../shared data folder (tests needing it skip on a user's fresh clone)."""
+    if not (SHARED / "media").is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def media(shared: Path) -> Path:
+    return shared / "media"
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    """A 2-second 640×360 clip of real face photos shipped with matplotlib and scikit-image."""
+    path, _ = build_clip(tmp_path_factory.mktemp("clip") / "faces.mp4", seconds=2.0)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A small ONNX classifier with reactlens metadata (labels neutral, smile)."""
+    return brightness_model(tmp_path_factory.mktemp("models") / "tiny.onnx")
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run ``python -m reactlens ARGS`` as a user would, capturing output."""
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    full_env.pop("DISPLAY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "reactlens", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit code 2, one line on stderr starting ``reactlens: error:``, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("reactlens: error: "), lines[0]
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])

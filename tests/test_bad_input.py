@@ -1,0 +1,99 @@
+"""Every bad input gives one line naming the problem and the fix, exit code 2, and no traceback."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .conftest import assert_one_line_error, run_cli
+from .onnx_models import brightness_model
+
+
+def test_missing_source(tiny_model, tmp_path):
+    result = run_cli("run", "--source", str(tmp_path / "nope.mp4"), "--model", str(tiny_model))
+    assert_one_line_error(result, "nope.mp4 not found", "--source")
+
+
+def test_source_that_is_not_a_video(tiny_model, tmp_path):
+    text = tmp_path / "notes.mp4"
+    text.write_text("these are not frames\n" * 100)
+    assert_one_line_error(
+        run_cli("run", "--source", str(text), "--model", str(tiny_model)), "cannot open", "as a video"
+    )
+
+
+def test_truncated_video(tiny_model, tmp_path, clip):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(clip.read_bytes()[:4000])
+    assert_one_line_error(run_cli("run", "--source", str(broken), "--model", str(tiny_model)), "broken.mp4")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_source(tiny_model, tmp_path, clip):
+    locked = tmp_path / "locked.mp4"
+    locked.write_bytes(clip.read_bytes())
+    locked.chmod(0)
+    assert_one_line_error(run_cli("run", "--source", str(locked), "--model", str(tiny_model)), "not readable")
+
+
+def test_folder_as_source(tiny_model, tmp_path):
+    assert_one_line_error(run_cli("run", "--source", str(tmp_path), "--model", str(tiny_model)), "is a folder")
+
+
+def test_camera_that_does_not_open(tiny_model):
+    assert_one_line_error(
+        run_cli("run", "--source", "9", "--model", str(tiny_model)), "camera 9 did not open", "--source FILE"
+    )
+
+
+def test_video_profile_without_source(tiny_model):
+    assert_one_line_error(run_cli("run", "--profile", "video", "--model", str(tiny_model)), "no video source given")
+
+
+def test_deeplens_profile_on_a_laptop(clip):
+    result = run_cli("run", "--profile", "deeplens")
+    assert_one_line_error(result, "DeepLens")
+
+
+def test_missing_model(clip, tmp_path):
+    assert_one_line_error(
+        run_cli("run", "--source", str(clip), "--model", str(tmp_path / "m.onnx")), "m.onnx not found"
+    )
+
+
+def test_model_that_is_not_onnx(clip, tmp_path):
+    fake = tmp_path / "fake.onnx"
+    fake.write_bytes(os.urandom(2000))
+    assert_one_line_error(run_cli("run", "--source", str(clip), "--model", str(fake)), "not a loadable ONNX model")
+
+
+@pytest.mark.parametrize(
+    ("shape", "fragment"),
+    [
+        (("N", 1, 32), "expected 4 dimensions"),
+        (("N", 2, 32, 32), "1 or 3 channels"),
+        (("N", 1, "H", "W"), "fixed size"),
+    ],
+)
+def test_model_with_wrong_input_shape(clip, tmp_path, shape, fragment):
+    model = brightness_model(tmp_path / "wrong.onnx", shape=shape)
+    result = run_cli("run", "--source", str(clip), "--model", str(model))
+    assert_one_line_error(result, "wrong.onnx cannot be used", fragment)
+
+
+def test_model_without_labels_metadata(clip, tmp_path):
+    model = brightness_model(tmp_path / "bare.onnx", metadata={"reactlens.labels": None})
+    assert_one_line_error(run_cli("run", "--source", str(clip), "--model", str(model)), "no reactlens.labels metadata")
+
+
+def test_existing_csv_with_other_columns_is_left_untouched(clip, tiny_model, tmp_path):
+    existing = tmp_path / "results.csv"
+    existing.write_text("a,b,c\n1,2,3\n")
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--csv", str(existing))
+    assert_one_line_error(result, "exists with other columns", "left untouched")
+    assert existing.read_text() == "a,b,c\n1,2,3\n"
+
+
+def test_bad_set_syntax(clip, tiny_model):
+    assert_one_line_error(run_cli("run", "--source", str(clip), "--set", "nonsense"), "is not KEY=VALUE")

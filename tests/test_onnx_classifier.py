@@ -1,0 +1,95 @@
+"""The ONNX classifier reads everything it needs from the model's metadata."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from reactlens_onnx.classifier import OnnxClassifier
+
+from reactlens.errors import ReactlensError
+
+from .onnx_models import brightness_model
+
+
+def frame_with(value_left: int, value_right: int) -> np.ndarray:
+    image = np.zeros((100, 200, 3), dtype=np.uint8)
+    image[:, :100] = value_left
+    image[:, 100:] = value_right
+    return image
+
+
+def test_scores_are_probabilities_per_face_in_label_order(tiny_model):
+    classifier = OnnxClassifier(str(tiny_model))
+    assert classifier.labels == ("neutral", "smile") and classifier.smile_label == "smile"
+    probs = classifier.classify(frame_with(20, 240), [(10, 10, 60, 60), (120, 10, 60, 60), (5, 5, 40, 40)])
+    assert probs.shape == (3, 2) and probs.dtype == np.float32
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert probs[1, 1] > 0.8 > probs[0, 1]  # the bright face "smiles"
+    assert classifier.classify(frame_with(0, 0), []).shape == (0, 2)
+
+
+def test_color_layout_normalisation_and_logits(tmp_path):
+    meta = {
+        "reactlens.color": "bgr",
+        "reactlens.layout": "NHWC",
+        "reactlens.mean": json.dumps([0, 0, 0]),
+        "reactlens.std": json.dumps([255, 255, 255]),
+        "reactlens.output": "logits",
+        "reactlens.smile_label": "joy",
+    }
+    model = brightness_model(
+        tmp_path / "m.onnx", labels=("calm", "joy", "awe"), shape=("N", 3, 24, 24), metadata=meta, softmax=False
+    )
+    # The test model pools over axes 2-3, so NHWC with H=3 channels-last still runs; we only check plumbing here.
+    with pytest.raises(ReactlensError, match="1 or 3 channels"):
+        OnnxClassifier(str(model))
+    model = brightness_model(
+        tmp_path / "m2.onnx",
+        labels=("calm", "joy", "awe"),
+        shape=("N", 3, 24, 24),
+        metadata={**meta, "reactlens.layout": "NCHW"},
+        softmax=False,
+    )
+    classifier = OnnxClassifier(str(model))
+    assert classifier.smile_label == "joy"
+    probs = classifier.classify(frame_with(250, 250), [(10, 10, 50, 50)])
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)  # softmax was applied to the logits
+
+
+def test_fixed_batch_model_handles_many_faces(tmp_path):
+    model = brightness_model(tmp_path / "b1.onnx", shape=(1, 1, 16, 16))
+    classifier = OnnxClassifier(str(model))
+    probs = classifier.classify(frame_with(0, 255), [(0, 0, 50, 50), (150, 0, 50, 50)])
+    assert probs.shape == (2, 2) and probs[1, 1] > probs[0, 1]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"reactlens.labels": "neutral,smile"}, "not a JSON list"),
+        ({"reactlens.labels": json.dumps(["only"])}, "at least two"),
+        ({"reactlens.color": "rgb"}, "does not fit 1 input channel"),
+        ({"reactlens.smile_label": "grin"}, "not one of the labels"),
+        ({"reactlens.std": "0"}, "must not be 0"),
+        ({"reactlens.output": "scores"}, "reactlens.output"),
+    ],
+)
+def test_bad_metadata_is_reported(tmp_path, metadata, message):
+    with pytest.raises(ReactlensError, match=message):
+        OnnxClassifier(str(brightness_model(tmp_path / "m.onnx", metadata=metadata)))
+
+
+def test_output_width_must_match_labels(tmp_path):
+    model = brightness_model(tmp_path / "m.onnx", labels=("a", "b", "c"))
+    # relabel to two labels: the graph still outputs three columns
+    import onnx
+
+    loaded = onnx.load(str(model))
+    for prop in loaded.metadata_props:
+        if prop.key == "reactlens.labels":
+            prop.value = json.dumps(["a", "b"])
+    onnx.save(loaded, str(model))
+    with pytest.raises(ReactlensError, match=r"outputs shape \[1, 3\] but lists 2 labels"):
+        OnnxClassifier(str(model))

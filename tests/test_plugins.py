@@ -1,0 +1,132 @@
+"""Plugin loading: entry points, failures that only matter when needed, the allow-list, listings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reactlens.errors import ReactlensError
+from reactlens.plugins import PluginHost
+
+from .conftest import assert_one_line_error, run_cli
+
+BUILTINS = {"opencv", "onnx", "csv"}
+
+
+def fake_distribution(root: Path, name: str, module_source: str) -> Path:
+    """An installed third-party plugin: a module plus a dist-info with a ``reactlens`` entry point."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{name.replace('-', '_')}_mod.py").write_text(module_source)
+    info = root / f"{name.replace('-', '_')}-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.2.3\n")
+    (info / "entry_points.txt").write_text(f"[reactlens]\n{name} = {name.replace('-', '_')}_mod\n")
+    return root
+
+
+GOOD_PLUGIN = """
+from reactlens import hookimpl, ResultSink
+
+class Null(ResultSink):
+    def __init__(self, note: str = ""):
+        self.note = note
+    def write(self, frame, records):
+        pass
+
+@hookimpl
+def register_sinks(register):
+    register("null", Null, "discards records")
+"""
+
+
+@pytest.fixture
+def plugin_path(tmp_path) -> Path:
+    root = tmp_path / "site"
+    fake_distribution(root, "reactlens-good", GOOD_PLUGIN)
+    fake_distribution(root, "reactlens-broken", "import does_not_exist_anywhere\n")
+    return root
+
+
+def test_builtins_register_through_the_entry_point_group():
+    host = PluginHost()
+    host.load_entry_points()
+    assert {name for name, p in host.plugins.items() if p.builtin} >= BUILTINS
+    kinds = {(c.kind, c.name) for c in host.components()}
+    assert {
+        ("source", "opencv"),
+        ("detector", "haar"),
+        ("classifier", "onnx"),
+        ("sink", "csv"),
+        ("sink", "annotate"),
+    } <= kinds
+
+
+def test_plugins_json_lists_versions_hooks_and_components(plugin_path):
+    result = run_cli("plugins", "--json", env={"PYTHONPATH": str(plugin_path)})
+    assert result.returncode == 0, result.stderr
+    listed = {p["name"]: p for p in json.loads(result.stdout)}
+    assert listed["reactlens-good"]["version"] == "1.2.3"
+    assert listed["reactlens-good"]["hooks"] == ["register_sinks"]
+    assert listed["reactlens-good"]["components"] == [
+        {"kind": "sink", "name": "null", "description": "discards records"}
+    ]
+    assert listed["reactlens-broken"]["error"].startswith("ModuleNotFoundError")
+    assert listed["opencv"]["builtin"] and {c["name"] for c in listed["opencv"]["components"]} == {
+        "opencv",
+        "haar",
+        "annotate",
+    }
+    # the broken plugin is named in a warning
+    assert "plugin 'reactlens-broken' failed to load" in result.stderr
+
+
+def test_a_broken_plugin_fails_the_run_only_when_the_profile_needs_it(plugin_path, clip, tiny_model, tmp_path):
+    env = {"PYTHONPATH": str(plugin_path)}
+    ok = run_cli(
+        "run",
+        "--source",
+        str(clip),
+        "--model",
+        str(tiny_model),
+        "--csv",
+        str(tmp_path / "a.csv"),
+        "--set",
+        "sinks.null.note='x'",
+        "-q",
+        env=env,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "plugin 'reactlens-broken' failed to load" in ok.stderr
+    needed = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "detector=fancy", "-q", env=env)
+    assert needed.returncode == 2
+    assert "unknown detector 'fancy'" in needed.stderr and "reactlens-broken (ModuleNotFoundError" in needed.stderr
+
+
+def test_allow_list_limits_third_party_plugins(plugin_path):
+    only_good = run_cli(
+        "plugins", "--json", env={"PYTHONPATH": str(plugin_path), "REACTLENS_LOAD_PLUGINS": "reactlens-good"}
+    )
+    names = {p["name"] for p in json.loads(only_good.stdout)}
+    assert "reactlens-good" in names and "reactlens-broken" not in names and names >= BUILTINS
+    assert "failed to load" not in only_good.stderr
+    none = run_cli("plugins", "--json", env={"PYTHONPATH": str(plugin_path), "REACTLENS_LOAD_PLUGINS": ""})
+    assert {p["name"] for p in json.loads(none.stdout)} >= BUILTINS
+    assert not {"reactlens-good", "reactlens-broken"} & {p["name"] for p in json.loads(none.stdout)}
+
+
+def test_unknown_component_and_option_say_what_exists():
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    with pytest.raises(ReactlensError, match=r"unknown sink 'parquet'.*available sinks: annotate, csv"):
+        host.create("sink", "parquet", {})
+    with pytest.raises(
+        ReactlensError, match=r"unknown option scale for detector 'haar'.*valid options: cascade, scale_factor"
+    ):
+        host.create("detector", "haar", {"scale": 2})
+
+
+def test_unknown_option_on_the_command_line(clip, tiny_model):
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "detector.bogus=1", "-q")
+    assert_one_line_error(result, "unknown option bogus for detector 'haar'", "valid options:")

@@ -1,0 +1,160 @@
+"""The report maths on constructed results with known answers, and the report files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reactlens.records import csv_header
+from reactlens.report.audience import analyse, timestamp
+from reactlens.report.load import load_results
+from reactlens.report.signal import SignalParams, hysteresis, laugh_events, smooth
+
+from .conftest import assert_one_line_error, run_cli
+
+FPS = 10.0
+P = SignalParams()
+
+
+def write_results(path: Path, session: str, tracks: dict, media: str = "Film", offset: float = 0.0) -> Path:
+    """``tracks``: face_id → list of smile probabilities at 10 fps from t=0 (None = face absent)."""
+    rows = []
+    length = max(len(v) for v in tracks.values())
+    for frame in range(length):
+        for face, scores in tracks.items():
+            if frame < len(scores) and scores[frame] is not None:
+                s = scores[frame]
+                rows.append(
+                    [
+                        session,
+                        frame,
+                        round(offset + frame / FPS, 3),
+                        face,
+                        10,
+                        10,
+                        50,
+                        50,
+                        s,
+                        "smile" if s > 0.5 else "neutral",
+                        1 - s,
+                        s,
+                        media,
+                    ]
+                )
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(csv_header(["neutral", "smile"]))
+        writer.writerows(rows)
+    return path
+
+
+def seconds(*spans):
+    """Scores at 10 fps: spans of (seconds, value)."""
+    out = []
+    for length, value in spans:
+        out += [value] * int(round(length * FPS))
+    return out
+
+
+def test_one_frame_flicker_is_not_a_smile():
+    times = np.arange(30) / FPS
+    scores = np.full(30, 0.05)
+    scores[12] = 1.0
+    smoothed = smooth(times, scores, P)
+    assert not hysteresis(smoothed, P).any()
+    assert laugh_events(times, smoothed, P) == []
+
+
+def test_hysteresis_holds_the_state_between_thresholds():
+    smoothed = np.array([0.1, 0.65, 0.5, 0.45, 0.41, 0.39, 0.5, 0.59, 0.61])
+    assert hysteresis(smoothed, P).tolist() == [False, True, True, True, True, False, False, False, True]
+
+
+def test_laugh_needs_a_fast_onset_and_a_sustained_strong_smile():
+    t = np.arange(60) / FPS
+    fast = smooth(t, np.array(seconds((1, 0.0), (5, 1.0))), P)
+    [event] = laugh_events(t, fast, P)
+    # a step from 0 to 1 crosses 0.85 after tau*ln(1/0.15) = 0.95 s
+    assert event == pytest.approx(1.0 + 0.5 * np.log(1 / 0.15), abs=0.11)
+    brief = smooth(t[:25], np.array(seconds((1, 0.0), (1.3, 1.0), (0.2, 0.0))), P)
+    assert laugh_events(t[:25], brief, P) == []  # strong for less than 0.8 s
+    slow = smooth(t, np.clip(np.arange(60) / 50, 0, 1), P)  # a ramp from 0 to 1 over 5 s
+    assert laugh_events(t, slow, P) == []  # a slow build-up over 5 s is a smile, not a laugh
+    assert hysteresis(slow, P).any()
+
+
+def test_per_second_curve_and_moments_with_known_answers(tmp_path):
+    # viewer 0 laughs at second 3 (0 → 1), viewer 1 smiles mildly throughout, viewer 2 leaves after 4 s
+    path = write_results(
+        tmp_path / "a.csv",
+        "s1",
+        {
+            0: seconds((3, 0.0), (3, 1.0), (4, 0.0)),
+            1: seconds((10, 0.7)),
+            2: seconds((4, 0.1)),
+        },
+    )
+    audience = analyse(load_results([str(path)]))
+    curve = audience.curve.set_index("second")
+    assert curve.index.tolist() == list(range(10))
+    assert curve["viewers"].tolist() == [3, 3, 3, 3, 2, 2, 2, 2, 2, 2]
+    # second 0: only viewer 1 smiles of three viewers
+    assert curve.loc[0, "smiling_share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert curve.loc[0, "mean_smile"] == pytest.approx((0.0 + 0.7 + 0.1) / 3, abs=1e-4)
+    # seconds 4-5: viewers 0 and 1 both smiling, viewer 2 gone
+    assert curve.loc[5, "smiling_share"] == 1.0
+    assert curve["laughs"].sum() == 1 and curve.loc[3, "laughs"] == 1
+    assert audience.moments[0]["second"] == 3 and audience.moments[0]["laughs"] == 1
+    viewers = {v["face_id"]: v for v in audience.viewers}
+    assert viewers[0]["laughs"] == 1 and viewers[1]["laughs"] == 0 and viewers[1]["share_smiling"] == 1.0
+    assert viewers[2]["seconds_present"] == 4 and viewers[2]["share_smiling"] == 0.0
+    assert audience.sessions == [
+        {"session_id": "s1", "media": "Film", "records": 240, "frames": 100, "viewers": 3, "start_s": 0.0, "end_s": 9.9}
+    ]
+
+
+def test_sessions_of_the_same_media_line_up_on_the_media_timeline(tmp_path):
+    # two screenings: the second started recording 60 s into the film; both laugh at film time 63 s
+    a = write_results(tmp_path / "a.csv", "s1", {0: seconds((63, 0.0), (3, 1.0))})
+    b = write_results(tmp_path / "b.csv", "s2", {0: seconds((3, 0.0), (3, 1.0))}, offset=60.0)
+    audience = analyse(load_results([str(a), str(b)]))
+    curve = audience.curve.set_index("second")
+    assert curve.loc[63, "laughs"] == 2 and curve.loc[63, "viewers"] == 2
+    assert curve.loc[10, "viewers"] == 1
+    assert audience.moments[0]["timestamp"] == "1:03"
+    assert len(audience.sessions) == 2
+
+
+def test_report_files_and_cli(tmp_path):
+    a = write_results(tmp_path / "a.csv", "s1", {0: seconds((3, 0.0), (3, 1.0), (2, 0.0)), 1: seconds((8, 0.2))})
+    result = run_cli("report", str(a), "--out", str(tmp_path / "rep"))
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "rep"
+    rows = list(csv.DictReader((out / "reaction.csv").open()))
+    assert list(rows[0]) == ["second", "viewers", "smiling_share", "mean_smile", "laughs"] and len(rows) == 8
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["laughs"] == 1 and summary["top_moments"][0]["timestamp"] == "0:03"
+    assert {"curve", "viewers", "sessions", "definitions"} <= set(summary)
+    assert (out / "reaction.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "report.html").read_text()
+    assert "data:image/png;base64," in page and "http" not in page.replace("https://", "").split("<body>")[0]
+    assert "<script src" not in page and "Top moments" in page
+
+
+def test_report_refuses_mixed_media_and_bad_files(tmp_path):
+    a = write_results(tmp_path / "a.csv", "s1", {0: seconds((2, 0.1))}, media="Film A")
+    b = write_results(tmp_path / "b.csv", "s2", {0: seconds((2, 0.1))}, media="Film B")
+    assert_one_line_error(run_cli("report", str(a), str(b), "--out", str(tmp_path / "r")), "2 media", "--media")
+    assert run_cli("report", str(a), str(b), "--media", "Film B", "--out", str(tmp_path / "r")).returncode == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert_one_line_error(run_cli("report", str(bad)), "lacks the columns")
+    assert_one_line_error(run_cli("report", str(tmp_path / "none.csv")), "not found")
+
+
+def test_timestamps():
+    assert timestamp(0) == "0:00" and timestamp(63.9) == "1:03" and timestamp(3725) == "1:02:05"

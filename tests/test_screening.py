@@ -1,0 +1,190 @@
+"""The screening loop: records per face per frame, every sink served, nothing lost on any exit."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from reactlens import ResultSink, hookimpl
+from reactlens.errors import ComponentError
+from reactlens.plugins import PluginHost
+from reactlens.profiles import ProfileBook
+from reactlens.records import CSV_COLUMNS
+from reactlens.screening import Screening
+
+
+class Recorder(ResultSink):
+    """Keeps what it is given; optionally raises on one frame."""
+
+    instances: list = []
+
+    def __init__(self, fail_on: int = -1, interrupt_on: int = -1) -> None:
+        self.fail_on, self.interrupt_on = fail_on, interrupt_on
+        self.frames, self.records, self.closed, self.session = [], [], False, None
+        Recorder.instances.append(self)
+
+    def open(self, session) -> None:
+        self.session = session
+
+    def write(self, frame, records) -> None:
+        if frame.index == self.fail_on:
+            raise OSError("disk full")
+        if frame.index == self.interrupt_on:
+            raise KeyboardInterrupt
+        self.frames.append(frame.index)
+        self.records.extend(records)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Boom:
+    def __init__(self) -> None:
+        pass
+
+    def detect(self, frame):
+        raise ValueError("cascade exploded")
+
+
+class TestPlugin:
+    @hookimpl
+    def register_sinks(self, register):
+        register("recorder", Recorder)
+
+    @hookimpl
+    def register_detectors(self, register):
+        register("boom", Boom)
+
+
+@pytest.fixture
+def host() -> PluginHost:
+    Recorder.instances = []
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    host.add(TestPlugin(), "test-plugin")
+    return host
+
+
+def video_profile(clip: Path, model: Path, **overrides):
+    return ProfileBook().resolve("video", {"source.uri": str(clip), "classifier.model": str(model), **overrides})
+
+
+def read_csv(path: Path):
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def test_one_record_per_face_per_frame_in_csv(host, clip, tiny_model, tmp_path):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip, tiny_model, tracker="none", **{"sinks.csv.path": str(out), "sinks.recorder.fail_on": -1}
+    )
+    summary = Screening(profile, host).run()
+    header, rows = read_csv(out)
+    assert header[: len(CSV_COLUMNS)] == list(CSV_COLUMNS)
+    assert header[len(CSV_COLUMNS) :] == ["score_neutral", "score_smile", "media"]
+    recorder = Recorder.instances[0]
+    frames = cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FRAME_COUNT)
+    assert summary.stats.frames == frames == len(recorder.frames)
+    assert len(rows) == summary.stats.face_frames == len(recorder.records) > 0
+    by_frame: dict = {}
+    for row in rows:
+        record = dict(zip(header, row))
+        assert record["session_id"] == summary.session.session_id
+        frame = int(record["frame"])
+        assert float(record["time_s"]) == pytest.approx(frame / 25.0, abs=1e-3)
+        x, y, w, h = (int(record[k]) for k in "xywh")
+        assert x >= 0 and y >= 0 and x + w <= 640 and y + h <= 360 and w > 20
+        smile, neutral = float(record["score_smile"]), float(record["score_neutral"])
+        assert float(record["smile"]) == smile and smile + neutral == pytest.approx(1.0, abs=2e-4)
+        assert record["label"] == ("smile" if smile > neutral else "neutral")
+        by_frame.setdefault(frame, []).append(int(record["face_id"]))
+    # without a tracker, face ids are indices within the frame
+    assert all(ids == list(range(len(ids))) for ids in by_frame.values())
+    # the clip shows one face for its first third, then two
+    assert max(len(ids) for ids in by_frame.values()) == 2
+
+
+def test_max_frames_stops_early(host, clip, tiny_model):
+    summary = Screening(video_profile(clip, tiny_model, max_frames=7, sinks=[{"use": "recorder"}]), host).run()
+    assert summary.stats.frames == 7
+    assert Recorder.instances[0].frames == list(range(7))
+    assert Recorder.instances[0].closed
+
+
+def test_a_failing_sink_does_not_stop_the_others(host, clip, tiny_model, tmp_path):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip, tiny_model, sinks=[{"use": "recorder", "fail_on": 3}, {"use": "csv", "path": str(out)}]
+    )
+    summary = Screening(profile, host).run()
+    assert summary.sink_errors == {"recorder": "OSError: disk full"}
+    assert Recorder.instances[0].frames == [0, 1, 2] and Recorder.instances[0].closed
+    _, rows = read_csv(out)
+    assert len(rows) == summary.stats.face_frames
+    assert max(int(r[1]) for r in rows) == summary.stats.frames - 1
+
+
+def test_interrupt_closes_every_sink_with_all_processed_records(host, clip, tiny_model, tmp_path):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip, tiny_model, sinks=[{"use": "csv", "path": str(out)}, {"use": "recorder", "interrupt_on": 10}]
+    )
+    summary = Screening(profile, host).run()
+    assert summary.interrupted
+    assert Recorder.instances[0].closed and Recorder.instances[0].frames == list(range(10))
+    _, rows = read_csv(out)
+    # the CSV got frame 10's records before the interrupt reached the second sink
+    assert max(int(r[1]) for r in rows) == 10
+    assert all(len(r) == 13 for r in rows)
+
+
+def test_a_component_that_raises_is_named_with_its_plugin(host, clip, tiny_model, tmp_path):
+    profile = video_profile(clip, tiny_model, detector="boom", sinks=[{"use": "recorder"}])
+    with pytest.raises(ComponentError, match=r"detector 'boom' \(plugin 'test-plugin'\).*cascade exploded"):
+        Screening(profile, host).run()
+    assert Recorder.instances[0].closed
+
+
+def test_ctrl_c_on_the_command_line_keeps_every_row(clip, tiny_model, tmp_path):
+    """SIGINT to a live run: exit 130, summary printed, the CSV complete up to the last frame."""
+    out = tmp_path / "live.csv"
+    args = [
+        "run",
+        "--source",
+        str(clip),
+        "--model",
+        str(tiny_model),
+        "--csv",
+        str(out),
+        "-q",
+        "--set",
+        "source.live=true",
+        "--set",
+        "sinks.csv.flush_s=0",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reactlens", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 300):
+        time.sleep(0.05)  # waiting for the run to have written rows, not for a fixed time
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted:" in stderr and "Traceback" not in stderr
+    text = out.read_text()
+    assert text.endswith("\n")
+    header, rows = read_csv(out)
+    assert rows and all(len(r) == len(header) for r in rows)
+    frames = sorted({int(r[1]) for r in rows})
+    assert frames == sorted(frames) and np.all(np.diff([int(r[1]) for r in rows]) >= 0)

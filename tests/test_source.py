@@ -1,0 +1,46 @@
+"""The OpenCV source decodes real video: every frame, with its position in the media; live mode drops."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+from reactlens_opencv.source import OpenCVSource
+
+
+def test_every_frame_of_a_real_video_with_its_timestamp(media):
+    path = media / "stage_audience_640x360.mp4"
+    source = OpenCVSource(str(path))
+    assert source.total_frames == 275 and source.fps == pytest.approx(29.97, abs=0.01) and not source.live
+    frames = list(source.frames())
+    source.close()
+    assert [f.index for f in frames] == list(range(275))
+    assert frames[0].image.shape == (360, 640, 3)
+    assert frames[30].time_s == pytest.approx(30 / 29.97, abs=1e-3)
+    # identical pixels to a plain OpenCV decode
+    capture = cv2.VideoCapture(str(path))
+    for _ in range(100):
+        _, expected = capture.read()
+    assert (frames[99].image == expected).all()
+
+
+def test_close_midway_stops_the_decoder(clip):
+    source = OpenCVSource(str(clip), prefetch=2)
+    for frame in source.frames():
+        if frame.index == 3:
+            break
+    source.close()
+    assert not source._thread.is_alive()
+
+
+def test_live_mode_keeps_only_the_newest_frame(clip):
+    """A consumer that stalls gets the newest frame afterwards, and the skipped ones are counted."""
+    source = OpenCVSource(str(clip), live=True)
+    frames = source.frames()
+    first = next(frames)
+    source._thread.join(timeout=30)  # the paced reader reaches the end of the 2 s clip meanwhile
+    rest = list(frames)
+    source.close()
+    assert first.index == 0
+    assert len(rest) <= 1
+    assert source.dropped_frames >= 45
+    assert 1 + len(rest) + source.dropped_frames == 50
