@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/bootstrap
+$(STAMP): pyproject.toml examples/reactlens-emotions/pyproject.toml scripts/bootstrap
 	scripts/bootstrap $(VENV)
 	touch $(STAMP)
 
@@ -17,10 +17,11 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	$(BIN)/python benchmarks/harness.py --quick
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) reactlens-demo build
+	rm -rf $(VENV) .venv37 reactlens-demo build

@@ -33,7 +33,7 @@ def main() -> None:
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, onnxruntime {ort.__version__}"
     )
-    for batch in (1, 8):
+    for batch in (1, 8) if not isinstance(spec.shape[0], int) else (spec.shape[0],):
         x = np.random.default_rng(0).uniform(0, 255, size=[batch, *shape[1:]]).astype(np.float32)
         for _ in range(50):
             session.run(None, {spec.name: x})

@@ -32,8 +32,12 @@ def demo_photos() -> List[Tuple[str, np.ndarray]]:
         photos.append(("Grace Hopper (matplotlib sample data)", grace))
     spec = importlib.util.find_spec("skimage")
     if spec is not None and spec.origin:
-        astronaut = cv2.imread(os.path.join(os.path.dirname(spec.origin), "data", "astronaut.png"))
-        if astronaut is not None:
+        path = os.path.join(os.path.dirname(spec.origin), "data", "astronaut.png")
+        if os.path.exists(path):  # read with Pillow: libpng would warn about the file's colour profile
+            from PIL import Image
+
+            with Image.open(path) as image:
+                astronaut = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
             photos.append(("Eileen Collins (scikit-image sample data)", astronaut))
     if not photos:
         raise ReactlensError("no sample face photos found", "reinstall reactlens (matplotlib ships grace_hopper.jpg)")

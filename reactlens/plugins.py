@@ -106,7 +106,7 @@ class PluginHost:
 
     def load_entry_points(self, allow: Optional[List[str]] = None) -> None:
         """Load every plugin of the entry-point group; third-party ones only if in ``allow`` (None = all)."""
-        from importlib.metadata import entry_points
+        from importlib.metadata import entry_points  # novermin (desktop only: the Lambda adds its plugins)
 
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = getattr(ep, "dist", None)

@@ -42,13 +42,14 @@ def test_user_profiles_extend_and_merge(tmp_path):
     lobby = book.resolve("lobby")
     assert lobby.description == "Second camera"
     assert lobby.source.options == {"uri": 1}
-    assert lobby.detector.use == "haar" and lobby.detector.options == {"min_size": 40}
+    webcam = book.resolve("webcam")
+    assert lobby.detector.use == "haar" and lobby.detector.options == {**webcam.detector.options, "min_size": 40}
     assert [(s.use, s.options) for s in lobby.sinks] == [("csv", {"path": "lobby.csv"})]
     bench = book.resolve(
         "bench", {"detector.scale_factor": 1.2, "sinks.csv.path": "b.csv", "sinks.annotate.video": "a.mp4"}
     )
     assert bench.max_frames == 100
-    assert bench.detector.options == {"min_size": 40, "scale_factor": 1.2}
+    assert bench.detector.options == {**webcam.detector.options, "min_size": 40, "scale_factor": 1.2}
     assert [(s.use, s.options) for s in bench.sinks] == [("csv", {"path": "b.csv"}), ("annotate", {"video": "a.mp4"})]
 
 

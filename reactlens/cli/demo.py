@@ -30,7 +30,7 @@ def demo(
     except OSError as exc:
         raise ReactlensError(f"cannot create {out}: {exc.strerror}", "choose a writable --out folder") from None
     clip, credits = build_clip(out / "demo-input.mp4")
-    err_console.print(f"demo clip: {clip} ({'; '.join(credits)})", markup=False)
+    err_console.print(f"demo clip: {clip} ({'; '.join(credits)})", markup=False, soft_wrap=True)
     csv_path, annotated = out / "demo.csv", out / "demo-annotated.mp4"
     profile = ProfileBook().resolve(
         "video",

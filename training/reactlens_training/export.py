@@ -75,6 +75,7 @@ def export(
     name: str = "smile-net",
     check_inputs: np.ndarray | None = None,
     extra_metadata: Dict[str, str] | None = None,
+    smile_label: str | None = None,
 ) -> Exported:
     """Write the MXNet and ONNX files for a trained checkpoint and check both give the same outputs."""
     import mxnet as mx
@@ -111,7 +112,7 @@ def export(
         )
     spec = ModelSpec(
         labels=tuple(labels),
-        smile_label="smile" if "smile" in labels else None,
+        smile_label=smile_label or ("smile" if "smile" in labels else None),
         color="gray",
         layout="NCHW",
         size=(size, size),

@@ -1,0 +1,276 @@
+"""End-to-end benchmark: reactlens's `video` profile against the original project's approach, per clip.
+
+    python benchmarks/harness.py [--runs 5] [--clips crowd,stage,demo] [--quick] [--json FILE]
+    python benchmarks/harness.py --memory 20     # peak memory: the stage clip once vs 20 times over
+
+For every clip it runs, each in a fresh process (so peak memory is the run's own):
+
+* **seed**: Haar ``haarcascade_frontalface_alt`` at full resolution, scaleFactor 1.1, minNeighbors 5, on
+  every frame, and the seed's smile-net architecture (AlexNet variant, 224×224 RGB, random weights) on
+  every face — the original DeepLens Lambda's pipeline;
+* **reactlens**: the `video` profile as shipped;
+* **live**: the `video` profile fed like a camera, with the `webcam` profile's background scans (the file
+  replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink latency.
+
+It reports end-to-end fps, time per stage (waiting for decoded frames, detection, classification,
+tracking, sinks), faces per frame, peak memory, and the recall of reactlens's detections against the
+seed's full-resolution detections (a seed face counts as found when a reactlens box overlaps it with
+IoU ≥ 0.3). Figures are medians over ``--runs`` runs. ``--quick`` (CI) runs each once on 30 frames and
+asserts nothing about time. ``--memory N`` checks that memory stays flat in the length of the video:
+it writes the stage clip N times over into one file and compares the peak memory of screening it with
+that of screening the clip once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+HERE = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
+CLIPS = {
+    "crowd": SHARED / "media" / "crowd_1080p.mp4",
+    "stage": SHARED / "media" / "stage_audience_640x360.mp4",
+}
+
+SEED_DETECTOR = {
+    "use": "haar",
+    "min_neighbors": 5,
+    "scale_factor": 1.1,
+    "min_size": 20,
+    "track": False,
+    "every": 1,
+    "detect_width": 0,
+}
+
+
+def child(spec: Dict) -> Dict:
+    """Run one screening in this process and describe it (called with ``--child``)."""
+    from reactlens import ResultSink, hookimpl
+    from reactlens.plugins import PluginHost
+    from reactlens.profiles import ProfileBook
+    from reactlens.screening import Screening
+
+    boxes: Dict[int, List[List[int]]] = {}
+    keep = spec.get("keep_boxes", True)
+
+    class BoxLog(ResultSink):
+        def write(self, frame, records):
+            if keep:
+                boxes[frame.index] = [[r.x, r.y, r.w, r.h] for r in records]
+
+    class Bench:
+        @hookimpl
+        def register_sinks(self, register):
+            register("boxlog", BoxLog)
+
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    host.add(Bench(), "benchmark")
+    overrides = {"source.uri": spec["clip"], "sinks": [{"use": "boxlog"}], "max_frames": spec.get("max_frames", 0)}
+    overrides.update(spec.get("overrides", {}))
+    profile = ProfileBook().resolve("video", overrides)
+    summary = Screening(profile, host).run()
+    s = summary.stats
+    return {
+        "fps": s.fps,
+        "frames": s.frames,
+        "faces_per_frame": s.face_frames / max(s.frames, 1),
+        "stage_ms": {k: 1000.0 * v / max(s.frames, 1) for k, v in s.stage_s.items()},
+        "latency_ms": {"p50": s.latency_ms(0.5), "p95": s.latency_ms(0.95), "max": s.latency_ms(1.0)},
+        "dropped": s.dropped_frames,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "boxes": boxes,
+    }
+
+
+def run_child(spec: Dict) -> Dict:
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(
+            f"benchmark run failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def iou(a, b) -> float:
+    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def recall(reference: Dict[str, List], found: Dict[str, List]) -> float:
+    """Share of the reference's face-frames, in frames ``found`` processed, that it found too (IoU ≥ 0.3)."""
+    matched = total = 0
+    for frame, boxes in reference.items():
+        if frame not in found:  # a live run skips frames: judge the frames it processed
+            continue
+        candidates = list(found[frame])
+        for box in boxes:
+            total += 1
+            best = max(range(len(candidates)), key=lambda i: iou(box, candidates[i]), default=None)
+            if best is not None and iou(box, candidates[best]) >= 0.3:
+                matched += 1
+                candidates.pop(best)
+    return matched / total if total else 1.0
+
+
+def median_of(runs: List[Dict]) -> Dict:
+    """Median of each figure over runs (boxes from the first run: detection is deterministic)."""
+
+    def med(values):
+        return statistics.median(values)
+
+    return {
+        "runs": len(runs),
+        "fps": med([r["fps"] for r in runs]),
+        "frames": runs[0]["frames"],
+        "faces_per_frame": med([r["faces_per_frame"] for r in runs]),
+        "stage_ms": {k: med([r["stage_ms"][k] for r in runs]) for k in runs[0]["stage_ms"]},
+        "latency_ms": {k: med([r["latency_ms"][k] for r in runs]) for k in runs[0]["latency_ms"]},
+        "dropped": med([r["dropped"] for r in runs]),
+        "peak_rss_mb": med([r["peak_rss_mb"] for r in runs]),
+        "boxes": runs[0]["boxes"],
+    }
+
+
+def benchmark(clips: Dict[str, Path], runs: int, max_frames: int, seed_model: Path) -> Dict:
+    results = {}
+    for name, path in clips.items():
+        base = {"clip": str(path), "max_frames": max_frames}
+        seed = {
+            **base,
+            "overrides": {
+                "detector": SEED_DETECTOR,
+                "tracker": "none",
+                "classifier": {"use": "onnx", "model": str(seed_model), "threads": 1},
+            },
+        }
+        live = {**base, "overrides": {"source.live": True, "detector.background_scan": True}}
+        entry = {}
+        for label, spec in (("seed", seed), ("reactlens", base), ("live", live)):
+            print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)
+            entry[label] = median_of([run_child(spec) for _ in range(runs)])
+        for label in ("reactlens", "live"):
+            entry[label]["recall_vs_seed"] = recall(entry["seed"]["boxes"], entry[label]["boxes"])
+        for label in entry:
+            entry[label].pop("boxes")
+        entry["speedup"] = entry["reactlens"]["fps"] / entry["seed"]["fps"]
+        results[name] = entry
+    return results
+
+
+def repeat_clip(source: Path, times: int, out: Path) -> Path:
+    """``source`` played ``times`` times over, as one video file."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(source))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for _ in range(times):
+        for image in frames:
+            writer.write(image)
+    writer.release()
+    return out
+
+
+def memory(times: int, tmp: Path) -> str:
+    """Peak memory screening the stage clip once and ``times`` times over, as a markdown table."""
+    lines = ["| video | frames | fps | peak MB |", "|---|---|---|---|"]
+    for repeat in (1, times):
+        clip = repeat_clip(CLIPS["stage"], repeat, tmp / f"stage-x{repeat}.mp4")
+        r = run_child({"clip": str(clip), "keep_boxes": False})
+        lines.append(f"| stage × {repeat} | {r['frames']} | {r['fps']:.1f} | {r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def markdown(results: Dict) -> str:
+    lines = [
+        "| clip | pipeline | fps | wait for frame | detect | classify | track | sinks (ms/frame) | faces/frame "
+        "| recall vs seed | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for clip, entry in results.items():
+        for label in ("seed", "reactlens"):
+            r = entry[label]
+            st = r["stage_ms"]
+            lines.append(
+                f"| {clip} | {label} | {r['fps']:.1f} | {st['decode']:.1f} | {st['detect']:.1f} | {st['classify']:.1f} "
+                f"| {st['track']:.2f} | {st['sinks']:.2f} | {r['faces_per_frame']:.2f} "
+                f"| {r.get('recall_vs_seed', 1.0):.3f} | {r['peak_rss_mb']:.0f} |"
+            )
+        lines.append(f"| {clip} | speed-up | **{entry['speedup']:.1f}×** | | | | | | | | |")
+    lines += [
+        "",
+        "| clip | live: fps | dropped frames | latency p50 / p95 / max (ms) | recall vs seed |",
+        "|---|---|---|---|---|",
+    ]
+    for clip, entry in results.items():
+        r = entry["live"]
+        lat = r["latency_ms"]
+        lines.append(
+            f"| {clip} | {r['fps']:.1f} | {r['dropped']:.0f} of {r['frames'] + r['dropped']:.0f} "
+            f"| {lat['p50']:.0f} / {lat['p95']:.0f} / {lat['max']:.0f} | {r['recall_vs_seed']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clips", default="crowd,stage,demo")
+    parser.add_argument("--quick", action="store_true", help="one run of 30 frames per clip (CI)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--memory", type=int, metavar="N", help="only measure memory: stage clip once vs N times")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+    sys.path.insert(0, str(HERE))
+    from seed_model import build
+
+    from reactlens.demo import build_clip
+
+    tmp = Path(tempfile.mkdtemp(prefix="reactlens-bench-"))
+    if args.memory:
+        print(memory(args.memory, tmp))
+        return
+    clips = {}
+    for name in args.clips.split(","):
+        if name == "demo":
+            clips["demo"] = build_clip(tmp / "demo.mp4")[0]
+        elif name in CLIPS and CLIPS[name].exists():
+            clips[name] = CLIPS[name]
+        else:
+            print(f"skipping {name}: {CLIPS.get(name, name)} not found", file=sys.stderr)
+    runs, max_frames = (1, 30) if args.quick else (args.runs, 0)
+    results = benchmark(clips, runs, max_frames, build(tmp / "seed-smile-net.onnx"))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"machine: {machine}; medians of {runs} runs")
+    print(markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine, "runs": runs, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

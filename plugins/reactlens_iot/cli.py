@@ -1,0 +1,63 @@
+"""``reactlens collect``: subscribe to many cameras' records and store them once each."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from reactlens.cli.console import err_console, out_console
+
+from .collector import Collector, enough, idle_for
+
+
+def collect(
+    broker: str = typer.Option(..., "--broker", help="mqtts://HOST:8883 (AWS IoT endpoint) or mqtt://127.0.0.1:1883."),
+    topic: str = typer.Option("reactlens/#", "--topic", help="Topic filter to subscribe to (wildcards allowed)."),
+    out: Path = typer.Option(Path("reactlens-store.sqlite"), "--out", "-o", help="SQLite store to add records to."),
+    ca: Optional[Path] = typer.Option(None, "--ca", help="CA certificate (AWS IoT: AmazonRootCA1.pem)."),
+    cert: Optional[Path] = typer.Option(None, "--cert", help="Client certificate (PEM)."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Client private key (PEM)."),
+    client_id: str = typer.Option("", "--client-id", help="MQTT client id; keep it the same to resume a session."),
+    allow_plain: bool = typer.Option(False, "--allow-plain", help="Permit mqtt:// to a host that is not this one."),
+    count: int = typer.Option(0, "--count", min=0, help="Stop after this many distinct records (0: never)."),
+    idle: float = typer.Option(0.0, "--idle", min=0, help="Stop after this many seconds without a message (0: never)."),
+) -> None:
+    """Store the records of any number of cameras from an MQTT broker in one SQLite store (Ctrl-C stops).
+
+    Subscribes with QoS 1 and a persistent session, so messages sent while the collector was away are
+    delivered when it returns; duplicates are dropped by record id. Read the store with `reactlens report`.
+    """
+    collector = Collector(
+        broker,
+        topic,
+        str(out),
+        *(str(p) if p else None for p in (ca, cert, key)),
+        client_id=client_id,
+        allow_plain=allow_plain,
+    )
+    started = time.monotonic()
+    stop_count, stop_idle = enough(count), idle_for(idle)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True
+    ) as progress:
+        task = progress.add_task(f"collecting {topic}", total=None)
+
+        def tick(c: Collector) -> None:
+            rate = c.store.stored / max(time.monotonic() - started, 1e-9)
+            progress.update(
+                task,
+                description=f"{c.store.stored} records · {rate:.0f}/s · "
+                f"{len(c.store.cameras)} camera(s) · {c.store.duplicates} duplicates dropped",
+            )
+
+        collector.run(lambda c: stop_count(c) or stop_idle(c), tick)
+    store = collector.store
+    out_console.print(
+        f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "
+        f"({store.duplicates} duplicates dropped, {collector.rejected} foreign messages ignored)",
+        markup=False,
+    )

@@ -1,0 +1,99 @@
+"""``reactlens collect``: many cameras' records, from an MQTT topic filter into one store."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from typing import Callable, Optional
+
+from reactlens.messages import decode
+
+from .connection import Connection, check_plain, new_client, parse_broker, tls_context
+from .store import RecordStore
+
+log = logging.getLogger("reactlens")
+
+
+class Collector:
+    """Subscribes with QoS 1 and a persistent session; each message is committed before it is acknowledged."""
+
+    def __init__(
+        self,
+        broker: str,
+        topic: str,
+        out: str,
+        ca: Optional[str] = None,
+        cert: Optional[str] = None,
+        key: Optional[str] = None,
+        client_id: str = "",
+        allow_plain: bool = False,
+    ) -> None:
+        self.broker = parse_broker(broker)
+        check_plain(self.broker, allow_plain)
+        context = tls_context(ca, cert, key) if self.broker.tls else None
+        self.topic = topic
+        self.store = RecordStore(out)
+        self.rejected = 0
+        self.last_message = time.monotonic()
+        self._wake = threading.Event()
+        client = new_client(client_id or f"reactlens-collect-{socket.gethostname()}", persistent=True)
+        client.on_message = self._message
+        client.on_subscribe = self._subscribed
+        #: Set once the broker has confirmed the subscription.
+        self.subscribed = threading.Event()
+        self.connection = Connection(client, self.broker, context, on_connect=self._subscribe)
+
+    def _subscribe(self, client) -> None:
+        client.subscribe(self.topic, qos=1)
+
+    def _subscribed(self, client, userdata, mid, reason_codes, properties) -> None:
+        if not self.subscribed.is_set():
+            log.info("subscribed to %s on %s; Ctrl-C stops", self.topic, self.broker)
+        self.subscribed.set()
+
+    def _message(self, client, userdata, msg) -> None:
+        try:
+            data = decode(msg.payload)
+            self.store.add(data["records"], str(data.get("camera", "")), msg.topic)
+        except (ValueError, KeyError, TypeError):
+            self.rejected += 1
+            if self.rejected == 1:
+                log.warning("ignoring a message on %s that is not reactlens records", msg.topic)
+        self.last_message = time.monotonic()
+        self._wake.set()
+
+    def run(
+        self,
+        until: Callable[[Collector], bool],
+        tick: Optional[Callable[[Collector], None]] = None,
+        poll_s: float = 0.2,
+    ) -> None:
+        """Receive until ``until(self)`` is true or Ctrl-C; the store is committed and closed either way."""
+        try:
+            self.connection.start()
+            while not until(self):
+                if self.connection.fatal is not None:
+                    raise self.connection.fatal
+                if tick is not None:
+                    tick(self)
+                self._wake.wait(poll_s)
+                self._wake.clear()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            try:
+                self.connection.stop()
+            finally:
+                self.store.close()
+
+
+def idle_for(seconds: float) -> Callable[[Collector], bool]:
+    """Stop once no message has arrived for ``seconds`` (0: never)."""
+    return lambda c: seconds > 0 and time.monotonic() - c.last_message > seconds
+
+
+def enough(count: int) -> Callable[[Collector], bool]:
+    """Stop once ``count`` distinct records are stored (0: never)."""
+    return lambda c: count > 0 and c.store.stored >= count
