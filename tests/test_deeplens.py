@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import shutil
@@ -80,6 +81,18 @@ def test_missing_frames_are_retried_then_the_run_stops_with_a_published_error(de
     errors = messages(device)
     assert errors and errors[-1]["topic"] == "$aws/things/deeplens-test-thing/infer"
     assert "gave no frame 5 times" in json.loads(errors[-1]["payload"])["error"]
+
+
+def test_a_frame_is_given_once_even_when_asked_for_faster_than_the_camera(device, monkeypatch, clip):
+    from reactlens_deeplens.source import AwscamSource
+
+    monkeypatch.setenv("STANDIN_VIDEO", str(clip))  # played in real time: 25 frames a second
+    frames = []
+    for f in AwscamSource().frames():
+        frames.append(f.image)
+        if len(frames) == 6:
+            break
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
 
 
 def test_device_smile_net_agrees_with_onnx_runtime(device):

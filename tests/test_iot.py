@@ -52,7 +52,7 @@ class Collecting:
         self.collector = Collector(url, "reactlens/#", str(out), client_id="test-collector", **tls)
         self.thread = threading.Thread(target=self.collector.run, args=(self._until,), daemon=True)
         self.thread.start()
-        assert self.collector.connection.connected.wait(10), "collector did not connect"
+        assert self.collector.subscribed.wait(10), "collector did not subscribe"
 
     def _until(self, collector: Collector) -> bool:
         return self.done.is_set() or (self.target is not None and collector.store.stored >= self.target)

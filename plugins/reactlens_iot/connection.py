@@ -148,7 +148,7 @@ class Connection:
         self.fatal: Optional[ReactlensError] = None
         self._answered = threading.Event()
         self._ever_connected = False
-        self._last_error = ""
+        self._tls_error = ""
         self._on_connect = on_connect
         if context is not None:
             client.tls_set_context(context)
@@ -160,8 +160,8 @@ class Connection:
     def _log(self, client, userdata, level, text) -> None:
         import paho.mqtt.client as mqtt
 
-        if level == mqtt.MQTT_LOG_ERR:  # paho reports socket and TLS errors only here
-            self._last_error = text
+        if level == mqtt.MQTT_LOG_ERR and "ssl" in text.lower():  # paho reports TLS errors only here
+            self._tls_error = self._tls_error or text
 
     def _connected(self, client, userdata, flags, reason, properties) -> None:
         if reason.is_failure:
@@ -179,9 +179,10 @@ class Connection:
 
     def _disconnected(self, client, userdata, flags, reason, properties) -> None:
         self.connected.clear()
-        if not self._ever_connected and "SSL" in self._last_error:
-            # the TLS handshake passed on our side but the broker rejected our certificate (e.g. TLS 1.3)
-            detail = self._last_error.split("]", 1)[0].rsplit("[", 1)[-1] or self._last_error
+        if not self._ever_connected and self.broker.tls:
+            # the broker closed a TLS connection before answering: it rejected our certificate
+            error = self._tls_error
+            detail = error.split("]", 1)[0].rsplit("[", 1)[-1] if "[SSL" in error else "closed during the TLS handshake"
             self.fatal = ReactlensError(
                 f"the broker {self.broker.host} refused the TLS connection ({detail})",
                 "check that --cert and --key are the device certificate the broker trusts, and that it is active",

@@ -190,10 +190,12 @@ class HaarDetector(FaceDetector):
                     same.box, same.misses = box, 0
                     same.template = self._template(gray, box)
                 continue
-            known = _Known(box, template=self._template(gray, box))
-            if not fresh:  # seen a few frames ago: find it where it is now
-                self._follow(gray, known)
-            self._known.append(known)
+            if fresh:
+                self._known.append(_Known(box, template=self._template(gray, box)))
+                continue
+            known = _Known(box)  # seen a frame or more ago: keep it only if the cascade finds it here now
+            if self._follow(gray, known) is not None:
+                self._known.append(known)
 
     def detect(self, frame: Frame) -> List[Box]:
         gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
