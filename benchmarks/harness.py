@@ -35,6 +35,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
+from reactlens.faces import iou
+
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
 CLIPS = {
@@ -100,15 +102,6 @@ def run_child(spec: Dict) -> Dict:
             f"benchmark run failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def iou(a, b) -> float:
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def recall(reference: Dict[str, List], found: Dict[str, List]) -> float:

@@ -1,4 +1,4 @@
-"""Cutting face crops out of frames, the same way at training and at run time."""
+"""Face boxes and crops: box overlap, and cutting crops out of frames the same way at training and at run time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import cv2
 import numpy as np
 
 from .components import Box
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def crop_region(box: Box, margin: float = 0.0, shift_y: float = 0.0) -> Tuple[int, int, int, int]:

@@ -37,6 +37,20 @@ def clip(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def fake_aws(monkeypatch):
+    """moto's mocked AWS with dummy credentials in eu-west-1 (never a real account)."""
+    moto = pytest.importorskip("moto")
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with moto.mock_aws():
+        yield
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A small ONNX classifier with reactlens metadata (labels neutral, smile)."""

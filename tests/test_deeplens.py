@@ -285,27 +285,19 @@ def test_the_packaged_lambda_screens_a_real_video_on_python_37(package, tmp_path
     assert errors and "gave no frame" in errors[-1]["error"]  # the video ended: reported, stopped cleanly
 
 
-def test_upload_puts_the_package_and_model_on_s3(package, monkeypatch):
-    moto = pytest.importorskip("moto")
+def test_upload_puts_the_package_and_model_on_s3(package, fake_aws):
     import boto3
     from reactlens_deeplens.package import upload
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="deeplens-reactlens-test")
-        urls = upload("deeplens-reactlens-test", package, package.parent / "smile-net.tar.gz")
-        assert urls == [
-            "s3://deeplens-reactlens-test/reactlens/deeplens-reactlens.zip",
-            "s3://deeplens-reactlens-test/reactlens/smile-net.tar.gz",
-        ]
-        body = s3.get_object(Bucket="deeplens-reactlens-test", Key="reactlens/smile-net.tar.gz")["Body"].read()
-        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-            assert "smile-net-symbol.json" in tar.getnames()
-        with pytest.raises(ReactlensError, match="deeplens-"):
-            upload("my-bucket", package, package.parent / "smile-net.tar.gz")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="deeplens-reactlens-test")
+    urls = upload("deeplens-reactlens-test", package, package.parent / "smile-net.tar.gz")
+    assert urls == [
+        "s3://deeplens-reactlens-test/reactlens/deeplens-reactlens.zip",
+        "s3://deeplens-reactlens-test/reactlens/smile-net.tar.gz",
+    ]
+    body = s3.get_object(Bucket="deeplens-reactlens-test", Key="reactlens/smile-net.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+        assert "smile-net-symbol.json" in tar.getnames()
+    with pytest.raises(ReactlensError, match="deeplens-"):
+        upload("my-bucket", package, package.parent / "smile-net.tar.gz")

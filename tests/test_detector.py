@@ -6,9 +6,10 @@ import time
 
 import cv2
 import pytest
-from reactlens_opencv.haar import HaarDetector, iou
+from reactlens_opencv.haar import HaarDetector
 
 from reactlens.components import Frame
+from reactlens.faces import iou
 from reactlens.profiles import CAMERA_RATE_HAAR
 
 CAMERA_RATE = {k: v for k, v in CAMERA_RATE_HAAR.items() if k != "use"}

@@ -306,33 +306,25 @@ def test_plain_mqtt_to_another_host_is_refused():
 # -- boto3 iot-data ---------------------------------------------------------------------------------
 
 
-def test_iot_data_transport_publishes_through_boto3(tmp_path, monkeypatch):
-    moto = pytest.importorskip("moto")
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
-        sink = IotSink(
-            transport="iot-data",
-            region="eu-west-1",
-            topic="reactlens/cam",
-            spool=str(tmp_path / "s.sqlite"),
-            drain_s=30,
-        )
-        sink.open(SESSION)
-        for i in range(5):
-            sink.write(frame(i), [record(i, 0, 0.9), record(i, 1, 0.2)])
-        sink.close()
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.iotdata.models import iotdata_backends
+def test_iot_data_transport_publishes_through_boto3(tmp_path, fake_aws):
+    sink = IotSink(
+        transport="iot-data",
+        region="eu-west-1",
+        topic="reactlens/cam",
+        spool=str(tmp_path / "s.sqlite"),
+        drain_s=30,
+    )
+    sink.open(SESSION)
+    for i in range(5):
+        sink.write(frame(i), [record(i, 0, 0.9), record(i, 1, 0.2)])
+    sink.close()
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iotdata.models import iotdata_backends
 
-        published = iotdata_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].published_payloads
-        ids = [r["record_id"] for topic, payload in published for r in decode(payload)["records"]]
-        assert {topic for topic, _ in published} == {"reactlens/cam"}
-        assert ids == [f"s1:{i}:{f}" for i in range(5) for f in (0, 1)]
+    published = iotdata_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].published_payloads
+    ids = [r["record_id"] for topic, payload in published for r in decode(payload)["records"]]
+    assert {topic for topic, _ in published} == {"reactlens/cam"}
+    assert ids == [f"s1:{i}:{f}" for i in range(5) for f in (0, 1)]
     assert len(Spool(str(tmp_path / "s.sqlite"))) == 0
 
 

@@ -13,25 +13,10 @@ import time
 from typing import Dict, Iterable, Set
 
 from reactlens.errors import ReactlensError
+from reactlens.records import CSV_COLUMNS
 
-COLUMNS = (
-    "record_id",
-    "session_id",
-    "frame",
-    "time_s",
-    "face_id",
-    "x",
-    "y",
-    "w",
-    "h",
-    "smile",
-    "label",
-    "scores",
-    "media",
-    "camera",
-    "topic",
-    "received_at",
-)
+#: The CSV's columns (so a store reads like the CSVs), framed by the collector's own.
+COLUMNS = ("record_id", *CSV_COLUMNS, "scores", "media", "camera", "topic", "received_at")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (

@@ -20,6 +20,7 @@ import numpy as np
 
 from reactlens.components import Box, FaceDetector, Frame
 from reactlens.errors import ReactlensError
+from reactlens.faces import iou
 
 DEFAULT_CASCADE = "haarcascade_frontalface_alt.xml"
 
@@ -36,16 +37,6 @@ def load_cascade(cascade: str) -> cv2.CascadeClassifier:
     if classifier.empty():
         raise ReactlensError(f"{path} is not an OpenCV cascade file", "pass a cascade XML such as " + DEFAULT_CASCADE)
     return classifier
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
 
 
 @dataclass

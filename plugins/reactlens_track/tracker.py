@@ -16,16 +16,7 @@ from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 from reactlens.components import Box, Frame, Tracker
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+from reactlens.faces import iou
 
 
 @dataclass

@@ -44,21 +44,16 @@ def build_profile(
     book = load_config(config) if config else ProfileBook()
     if profile is None:
         profile = "webcam" if source is None or str(source).strip().isdigit() else "video"
-    overrides: dict = {}
-    if source is not None:
-        overrides["source.uri"] = source
-    if csv is not None:
-        overrides["sinks.csv.path"] = csv
-    if annotate is not None:
-        overrides["sinks.annotate.video"] = annotate
-    if model is not None:
-        overrides["classifier.model"] = model
-    if max_frames is not None:
-        overrides["max_frames"] = max_frames
-    if media_title is not None:
-        overrides["media_title"] = media_title
-    if media_offset is not None:
-        overrides["media_offset"] = media_offset
+    flags = {
+        "source.uri": source,
+        "sinks.csv.path": csv,
+        "sinks.annotate.video": annotate,
+        "classifier.model": model,
+        "max_frames": max_frames,
+        "media_title": media_title,
+        "media_offset": media_offset,
+    }
+    overrides: dict = {key: value for key, value in flags.items() if value is not None}
     overrides.update(parse_sets(sets or []))
     return book.resolve(profile, overrides)
 

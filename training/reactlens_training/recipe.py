@@ -11,7 +11,7 @@ import json
 import os
 import time
 from dataclasses import asdict
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -38,12 +38,14 @@ def stratified_split(targets: np.ndarray, fractions: Tuple[float, ...], seed: in
     return [np.sort(np.asarray(p, dtype=np.int64)) for p in parts]
 
 
-def import_set(root: str, origin: str, report: Callable[[str], None], **kwargs) -> SampleSet:
+def import_set(
+    root: str, origin: str, report: Callable[[str], None], labels: Sequence[str] = LABELS, **kwargs
+) -> SampleSet:
     """Read a labelled folder into memory."""
     stats = ImportReport()
-    data = SampleSet(LABELS)
+    data = SampleSet(list(labels))
     targets, boxes = [], []
-    for sample in folder_samples(root, LABELS, origin=origin, report=stats, **kwargs):
+    for sample in folder_samples(root, labels, origin=origin, report=stats, **kwargs):
         data.images.append(sample.image)
         data.origins.append(sample.origin)
         targets.append(sample.label)
@@ -87,25 +89,16 @@ def smile_net(
     val_parts = [pack(smiles.subset(val_idx), os.path.join(records, "smilesmiled-val"))]
     tests = {"smilesmiled-test": pack(smiles.subset(test_idx), os.path.join(records, "smilesmiled-test"))}
     if fer and os.path.isdir(fer_root):
-        fer_train = import_set(
-            os.path.join(fer_root, "train"),
-            "fer2013",
-            report,
-            mode="crops",
-            mapping={"happy": "smile"},
-            others="neutral",
-        )
+
+        def fer_set(part: str) -> SampleSet:  # happy is a smile; the six other expressions are not
+            root = os.path.join(fer_root, part)
+            return import_set(root, "fer2013", report, mode="crops", mapping={"happy": "smile"}, others="neutral")
+
+        fer_train = fer_set("train")
         f_train, f_val = stratified_split(fer_train.targets, (0.9, 0.1), config.seed)
         train_parts.append(pack(fer_train.subset(f_train), os.path.join(records, "fer2013-train")))
         val_parts.append(pack(fer_train.subset(f_val), os.path.join(records, "fer2013-val")))
-        fer_test = import_set(
-            os.path.join(fer_root, "test"),
-            "fer2013",
-            report,
-            mode="crops",
-            mapping={"happy": "smile"},
-            others="neutral",
-        )
+        fer_test = fer_set("test")
         tests["fer2013-test"] = pack(fer_test, os.path.join(records, "fer2013-test"))
     train, val = SampleSet.concat(train_parts), SampleSet.concat(val_parts)
     report(f"training on {len(train)} faces {train.counts()}, validating on {len(val)} {val.counts()}")
