@@ -46,13 +46,16 @@ def broker(tmp_path, pki):
 class Collecting:
     """A collector on its own thread that stops once it holds ``target`` records (or is told to)."""
 
-    def __init__(self, url: str, out: Path, **tls) -> None:
+    def __init__(self, url: str, out: Path, wait: bool = False, **tls) -> None:
         self.target: Optional[int] = None
         self.done = threading.Event()
         self.collector = Collector(url, "reactlens/#", str(out), client_id="test-collector", **tls)
-        self.thread = threading.Thread(target=self.collector.run, args=(self._until,), daemon=True)
+        self.thread = threading.Thread(
+            target=self.collector.run, args=(self._until,), kwargs={"wait": wait}, daemon=True
+        )
         self.thread.start()
-        assert self.collector.subscribed.wait(10), "collector did not subscribe"
+        if not wait:
+            assert self.collector.subscribed.wait(10), "collector did not subscribe"
 
     def _until(self, collector: Collector) -> bool:
         return self.done.is_set() or (self.target is not None and collector.store.stored >= self.target)
@@ -158,12 +161,14 @@ def test_broker_down_at_start_spools_then_a_later_run_drains(pki, clip, tiny_mod
     assert summary.stats.face_frames > 0
     assert len(Spool(str(spool))) == summary.stats.face_frames  # everything waits in the spool
 
+    # a collector started with --wait before the broker is up subscribes once it is
+    collecting = Collecting(iot["broker"], tmp_path / "store.sqlite", wait=True)
     server = Mosquitto(tmp_path / "broker", pki)
     server.port = port
     server.config.write_text(server.config.read_text().replace("listener ", f"listener {port} 127.0.0.1\n#", 1))
     server.start()
     try:
-        collecting = Collecting(server.url, tmp_path / "store.sqlite")
+        assert collecting.collector.subscribed.wait(30), "the waiting collector did not subscribe"
         sink = IotSink(broker=server.url, topic="reactlens/cam", spool=str(spool), drain_s=30)
         sink.open(SESSION)
         sink.close()
@@ -357,6 +362,16 @@ def test_collect_cli_resumes_its_session_and_stores_what_report_reads(broker, tm
     report = run_cli("report", str(store), "--out", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "report" / "report.html").exists()
+
+
+def test_collect_with_the_broker_down_fails_at_once_unless_told_to_wait(tmp_path):
+    url = f"mqtt://127.0.0.1:{free_port()}"  # nothing listens here
+    result = run_cli("collect", "--broker", url, "--out", str(tmp_path / "store.sqlite"), timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"reactlens: error: the broker {url} is unreachable (ConnectionRefusedError); "
+        "start it or check --broker; --wait keeps retrying until it is up"
+    ]
 
 
 def test_collect_stops_cleanly_on_ctrl_c(broker, tmp_path):

@@ -25,6 +25,7 @@ def collect(
     allow_plain: bool = typer.Option(False, "--allow-plain", help="Permit mqtt:// to a host that is not this one."),
     count: int = typer.Option(0, "--count", min=0, help="Stop after this many distinct records (0: never)."),
     idle: float = typer.Option(0.0, "--idle", min=0, help="Stop after this many seconds without a message (0: never)."),
+    wait: bool = typer.Option(False, "--wait", help="If the broker is not up yet, keep retrying instead of failing."),
 ) -> None:
     """Store the records of any number of cameras from an MQTT broker in one SQLite store (Ctrl-C stops).
 
@@ -54,7 +55,7 @@ def collect(
                 f"{len(c.store.cameras)} camera(s) · {c.store.duplicates} duplicates dropped",
             )
 
-        collector.run(lambda c: stop_count(c) or stop_idle(c), tick)
+        collector.run(lambda c: stop_count(c) or stop_idle(c), tick, wait=wait)
     store = collector.store
     out_console.print(
         f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "

@@ -69,10 +69,14 @@ class Collector:
         until: Callable[[Collector], bool],
         tick: Optional[Callable[[Collector], None]] = None,
         poll_s: float = 0.2,
+        wait: bool = False,
     ) -> None:
-        """Receive until ``until(self)`` is true or Ctrl-C; the store is committed and closed either way."""
+        """Receive until ``until(self)`` is true or Ctrl-C; the store is committed and closed either way.
+
+        ``wait``: keep retrying a broker that is unreachable at the start, instead of failing.
+        """
         try:
-            self.connection.start()
+            self.connection.start(retry=wait)
             while not until(self):
                 if self.connection.fatal is not None:
                     raise self.connection.fatal

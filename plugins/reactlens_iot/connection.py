@@ -189,8 +189,11 @@ class Connection:
             )
         self._answered.set()
 
-    def start(self, timeout: float = 5.0) -> bool:
-        """Connect; True if the broker answered now, False if it is unreachable and retried later."""
+    def start(self, timeout: float = 5.0, retry: bool = True) -> bool:
+        """Connect; True if the broker answered now, False if it is unreachable and retried later.
+
+        With ``retry`` False an unreachable broker is an error instead.
+        """
         self.client.connect_timeout = timeout
         try:
             self.client.connect(self.broker.host, self.broker.port, keepalive=30)
@@ -198,6 +201,11 @@ class Connection:
             error = explain_failure(self.broker, exc)
             if error is not None:
                 raise error from None
+            if not retry:
+                raise ReactlensError(
+                    f"the broker {self.broker} is unreachable ({exc.__class__.__name__})",
+                    "start it or check --broker; --wait keeps retrying until it is up",
+                ) from None
             log.warning("broker %s unreachable (%s); retrying in the background", self.broker, exc.__class__.__name__)
             self.client.connect_async(self.broker.host, self.broker.port, keepalive=30)
             self.client.loop_start()
