@@ -2,13 +2,14 @@
 
     python benchmarks/harness.py [--runs 5] [--clips crowd,stage,demo] [--quick] [--json FILE]
     python benchmarks/harness.py --memory 20     # peak memory: the stage clip once vs 20 times over
+    python benchmarks/harness.py --clips crowd --set detector.detect_width=1280   # try another setting
 
 For every clip it runs, each in a fresh process (so peak memory is the run's own):
 
 * **seed**: Haar ``haarcascade_frontalface_alt`` at full resolution, scaleFactor 1.1, minNeighbors 5, on
   every frame, and the seed's smile-net architecture (AlexNet variant, 224×224 RGB, random weights) on
   every face — the original DeepLens Lambda's pipeline;
-* **reactlens**: the `video` profile as shipped;
+* **reactlens**: the `video` profile as shipped (or with ``--set KEY=VALUE`` overrides, as ``reactlens run``);
 * **live**: the `video` profile fed like a camera, with the `webcam` profile's background scans (the file
   replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink latency.
 
@@ -139,10 +140,11 @@ def median_of(runs: List[Dict]) -> Dict:
     }
 
 
-def benchmark(clips: Dict[str, Path], runs: int, max_frames: int, seed_model: Path) -> Dict:
+def benchmark(clips: Dict[str, Path], runs: int, max_frames: int, seed_model: Path, overrides: Dict) -> Dict:
     results = {}
     for name, path in clips.items():
         base = {"clip": str(path), "max_frames": max_frames}
+        ours = {**base, "overrides": overrides}
         seed = {
             **base,
             "overrides": {
@@ -151,9 +153,9 @@ def benchmark(clips: Dict[str, Path], runs: int, max_frames: int, seed_model: Pa
                 "classifier": {"use": "onnx", "model": str(seed_model), "threads": 1},
             },
         }
-        live = {**base, "overrides": {"source.live": True, "detector.background_scan": True}}
+        live = {**base, "overrides": {**overrides, "source.live": True, "detector.background_scan": True}}
         entry = {}
-        for label, spec in (("seed", seed), ("reactlens", base), ("live", live)):
+        for label, spec in (("seed", seed), ("reactlens", ours), ("live", live)):
             print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)
             entry[label] = median_of([run_child(spec) for _ in range(runs)])
         for label in ("reactlens", "live"):
@@ -234,6 +236,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one run of 30 frames per clip (CI)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--memory", type=int, metavar="N", help="only measure memory: stage clip once vs N times")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override the video profile, as reactlens run"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -242,6 +247,7 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from seed_model import build
 
+    from reactlens.cli.run import parse_sets
     from reactlens.demo import build_clip
 
     tmp = Path(tempfile.mkdtemp(prefix="reactlens-bench-"))
@@ -257,9 +263,10 @@ def main() -> None:
         else:
             print(f"skipping {name}: {CLIPS.get(name, name)} not found", file=sys.stderr)
     runs, max_frames = (1, 30) if args.quick else (args.runs, 0)
-    results = benchmark(clips, runs, max_frames, build(tmp / "seed-smile-net.onnx"))
+    overrides = parse_sets(args.set)
+    results = benchmark(clips, runs, max_frames, build(tmp / "seed-smile-net.onnx"), overrides)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"machine: {machine}; medians of {runs} runs")
+    print(f"machine: {machine}; medians of {runs} runs" + "".join(f"; {k}={v}" for k, v in overrides.items()))
     print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps({"machine": machine, "runs": runs, "results": results}, indent=2))
