@@ -97,3 +97,23 @@ def test_existing_csv_with_other_columns_is_left_untouched(clip, tiny_model, tmp
 
 def test_bad_set_syntax(clip, tiny_model):
     assert_one_line_error(run_cli("run", "--source", str(clip), "--set", "nonsense"), "is not KEY=VALUE")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("run", "--max-frames", "many"), "Invalid value for '--max-frames'"),
+        (("run", "--media", "Film"), "No such option: --media"),
+        (("evaluate",), "Missing argument"),
+        (("screen",), "No such command 'screen'"),
+    ],
+)
+def test_command_line_mistakes(args, fragment):
+    result = run_cli(*args)
+    assert_one_line_error(result, fragment, "--help`")
+
+
+def test_bare_command_group_shows_its_help():
+    result = run_cli("deeplens")
+    assert "package" in result.stdout and "upload" in result.stdout
+    assert result.stderr == ""

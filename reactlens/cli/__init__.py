@@ -56,13 +56,24 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         _register_commands()
-        app(prog_name="reactlens")
+        code = app(prog_name="reactlens", standalone_mode=False)
     except ReactlensError as exc:
         if os.environ.get("REACTLENS_DEBUG"):
             raise
-        err_console.print(f"reactlens: error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
+        _fail(str(exc), 2)
+    except typer.TyperException as exc:  # a command-line mistake (unknown option, bad value, ...)
+        ctx = getattr(exc, "ctx", None)
+        if not exc.format_message():  # a command group run bare: typer has printed its help
+            sys.exit(exc.exit_code)
+        hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+        _fail(exc.format_message().rstrip(".") + hint, exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
     finally:
         logging.shutdown()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    err_console.print(f"reactlens: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)
