@@ -167,6 +167,8 @@ class Screening:
         source = self.source
         try:
             self._loop(stats, sinks, summary, on_frame)
+        except StopScreening:  # a component asked to end the screening (the preview's q key, say)
+            pass
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
@@ -256,8 +258,7 @@ class Screening:
                     raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
             t4 = clock()
             records = _records(session, frame, boxes, ids, probs, labels, smile_index, offset)
-            if not self._write(sinks, frame, records, summary):
-                raise ReactlensError("every sink failed, so results would be lost", "see the errors above")
+            stop = self._write(sinks, frame, records, summary)
             t5 = clock()
             stats.frames += 1
             stats.face_frames += len(records)
@@ -271,15 +272,22 @@ class Screening:
             stats.latencies.append(time.monotonic() - frame.captured_at)
             if on_frame is not None:
                 on_frame(stats, frame)
-            if max_frames and stats.frames >= max_frames:
+            if stop or (max_frames and stats.frames >= max_frames):
                 break
 
     def _write(self, sinks: List[_Built], frame: Frame, records: List[Record], summary: Summary) -> bool:
-        """Give the frame's records to every sink; a failing sink is reported and dropped, the rest go on."""
+        """Give the frame's records to every sink; True if one asked to stop after this frame.
+
+        A failing sink is reported and dropped, the rest go on; if every sink has failed, results would
+        be lost, so the screening ends with an error.
+        """
+        stop = False
         for sink in list(sinks):
             try:
                 sink.instance.write(frame, records)
-            except (StopScreening, KeyboardInterrupt):
+            except StopScreening:
+                stop = True  # the other sinks still get this frame
+            except KeyboardInterrupt:
                 raise
             except Exception as exc:
                 message = str(exc) if isinstance(exc, ReactlensError) else f"{type(exc).__name__}: {exc}"
@@ -290,7 +298,9 @@ class Screening:
                     sink.instance.close()
                 except Exception as close_exc:
                     log.debug("closing failed sink: %s", close_exc)
-        return bool(sinks) or not self.sinks
+        if self.sinks and not sinks:
+            raise ReactlensError("every sink failed, so results would be lost", "see the errors above")
+        return stop
 
 
 def _records(

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from reactlens import ResultSink, hookimpl
-from reactlens.errors import ComponentError
+from reactlens.errors import ComponentError, StopScreening
 from reactlens.plugins import PluginHost
 from reactlens.profiles import ProfileBook
 from reactlens.records import CSV_COLUMNS
@@ -26,8 +26,8 @@ class Recorder(ResultSink):
 
     instances: list = []
 
-    def __init__(self, fail_on: int = -1, interrupt_on: int = -1) -> None:
-        self.fail_on, self.interrupt_on = fail_on, interrupt_on
+    def __init__(self, fail_on: int = -1, interrupt_on: int = -1, stop_on: int = -1) -> None:
+        self.fail_on, self.interrupt_on, self.stop_on = fail_on, interrupt_on, stop_on
         self.frames, self.records, self.closed, self.session = [], [], False, None
         Recorder.instances.append(self)
 
@@ -41,6 +41,8 @@ class Recorder(ResultSink):
             raise KeyboardInterrupt
         self.frames.append(frame.index)
         self.records.extend(records)
+        if frame.index == self.stop_on:
+            raise StopScreening()  # as the preview does when the operator presses q
 
     def close(self) -> None:
         self.closed = True
@@ -146,6 +148,18 @@ def test_interrupt_closes_every_sink_with_all_processed_records(host, clip, tiny
     # the CSV got frame 10's records before the interrupt reached the second sink
     assert max(int(r[1]) for r in rows) == 10
     assert all(len(r) == 13 for r in rows)
+
+
+def test_a_sink_may_end_the_screening_and_the_others_still_get_that_frame(host, clip, tiny_model, tmp_path):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip, tiny_model, sinks=[{"use": "recorder", "stop_on": 5}, {"use": "csv", "path": str(out)}]
+    )
+    summary = Screening(profile, host).run()
+    assert summary.stats.frames == 6 and not summary.interrupted and not summary.sink_errors
+    assert Recorder.instances[0].frames == list(range(6)) and Recorder.instances[0].closed
+    _, rows = read_csv(out)
+    assert max(int(r[1]) for r in rows) == 5 and len(rows) == summary.stats.face_frames
 
 
 def test_a_component_that_raises_is_named_with_its_plugin(host, clip, tiny_model, tmp_path):
