@@ -12,9 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from reactlens_opencv.source import OpenCVSource
 
 from reactlens import ResultSink, hookimpl
-from reactlens.errors import ComponentError, StopScreening
+from reactlens.errors import ComponentError, ReactlensError, StopScreening
 from reactlens.plugins import PluginHost
 from reactlens.profiles import ProfileBook
 from reactlens.records import CSV_COLUMNS
@@ -56,10 +57,22 @@ class Boom:
         raise ValueError("cascade exploded")
 
 
+class UnpluggedCamera(OpenCVSource):
+    """A camera that delivers a real clip's frames, then stops delivering (the cable pulled)."""
+
+    def __init__(self, clip: str) -> None:
+        super().__init__(clip, live=True)
+        self.is_camera, self.description = True, "camera 9"
+
+
 class TestPlugin:
     @hookimpl
     def register_sinks(self, register):
         register("recorder", Recorder)
+
+    @hookimpl
+    def register_sources(self, register):
+        register("unplugged-camera", UnpluggedCamera)
 
     @hookimpl
     def register_detectors(self, register):
@@ -160,6 +173,22 @@ def test_a_sink_may_end_the_screening_and_the_others_still_get_that_frame(host, 
     assert Recorder.instances[0].frames == list(range(6)) and Recorder.instances[0].closed
     _, rows = read_csv(out)
     assert max(int(r[1]) for r in rows) == 5 and len(rows) == summary.stats.face_frames
+
+
+def test_a_camera_that_goes_away_ends_the_run_with_its_results_saved(host, clip, tiny_model, tmp_path):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip,
+        tiny_model,
+        source={"use": "unplugged-camera", "clip": str(clip)},
+        sinks=[{"use": "csv", "path": str(out)}, {"use": "recorder"}],
+    )
+    with pytest.raises(ReactlensError, match=r"camera 9 stopped delivering frames.*results so far are saved"):
+        Screening(profile, host).run()
+    recorder = Recorder.instances[0]
+    assert recorder.closed and len(recorder.records) > 0
+    _, rows = read_csv(out)
+    assert len(rows) == len(recorder.records)  # the CSV was flushed and closed with every processed record
 
 
 def test_a_component_that_raises_is_named_with_its_plugin(host, clip, tiny_model, tmp_path):
