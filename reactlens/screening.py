@@ -221,9 +221,7 @@ class Screening:
                 frame = next(frames)
             except StopIteration:
                 break
-            except (ReactlensError, StopScreening, KeyboardInterrupt) as exc:
-                if isinstance(exc, StopScreening):
-                    break
+            except (ReactlensError, StopScreening, KeyboardInterrupt):
                 raise
             except Exception as exc:
                 raise self.source.failure("reading a frame", exc) from exc
