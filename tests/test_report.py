@@ -12,6 +12,7 @@ import pytest
 from reactlens.records import csv_header
 from reactlens.report.audience import analyse, timestamp
 from reactlens.report.load import load_results
+from reactlens.report.render import tick_step
 from reactlens.report.signal import SignalParams, hysteresis, laugh_events, smooth
 
 from .conftest import assert_one_line_error, run_cli
@@ -158,3 +159,12 @@ def test_report_refuses_mixed_media_and_bad_files(tmp_path):
 
 def test_timestamps():
     assert timestamp(0) == "0:00" and timestamp(63.9) == "1:03" and timestamp(3725) == "1:02:05"
+
+
+@pytest.mark.parametrize(
+    "span_s, step",
+    [(12, 2), (90, 10), (600, 60), (3600, 600), (2 * 3600, 900), (100 * 3600, 36000)],
+)
+def test_plot_ticks_fall_on_clock_friendly_times(span_s, step):
+    assert tick_step(span_s) == step
+    assert span_s / tick_step(span_s) <= 10

@@ -5,13 +5,26 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from .audience import Audience, timestamp
 
 SMILE_RGB = "#14a5ff"  # the seed's blueish box colour, (255,165,20) in BGR
 LAUGH_RGB = "#ffa514"  # the seed's orange, (20,165,255) in BGR
+
+
+#: Tick steps in seconds a clock reads easily: 1 s up to 2 h.
+TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+
+
+def tick_step(span_s: float, most: int = 10) -> float:
+    """The smallest clock-friendly tick step that gives at most ``most`` ticks over ``span_s`` seconds."""
+    for step in TICK_STEPS_S:
+        if span_s / step <= most:
+            return step
+    return 3600 * math.ceil(span_s / (3600 * most))  # whole hours
 
 
 def plot(audience: Audience, path: str) -> None:
@@ -20,7 +33,7 @@ def plot(audience: Audience, path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, PercentFormatter
 
     curve = audience.curve
     fig, ax = plt.subplots(figsize=(12, 4.5), dpi=110)
@@ -40,31 +53,47 @@ def plot(audience: Audience, path: str) -> None:
             alpha=0.9,
             label="viewers starting a laugh",
         )
+    span = float(curve["second"].max() + 1) if len(curve) else 1.0
+    placed: List[Tuple[float, int]] = []
     for rank, moment in enumerate(audience.moments[:5], start=1):
         x = moment["second"] + 0.5
         y = 100 * moment["smiling_share"]
+        # labels of moments close together are stacked rather than printed over each other
+        level = len([1 for other, _ in placed if abs(other - x) < 0.06 * span])
+        placed.append((x, level))
         ax.annotate(
             f"#{rank} {moment['timestamp']}",
             (x, y),
-            xytext=(0, 10),
+            xytext=(0, 8 + 11 * level),
             textcoords="offset points",
             ha="center",
             fontsize=8,
             arrowprops={"arrowstyle": "-", "color": "#555555"},
         )
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 125)  # room above 100% for the moments' labels
+    ax.set_yticks(range(0, 101, 20))
     ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.xaxis.set_major_locator(MultipleLocator(tick_step(span)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: timestamp(max(v, 0))))
     ax.set_xlabel(f"media time ({audience.media or 'untitled'})")
     ax.set_ylabel("share of viewers")
     right = ax.twinx()
     right.step(seconds, curve["viewers"], where="mid", color="#888888", linewidth=1, label="viewers present")
-    right.set_ylim(0, max(1, int(curve["viewers"].max())) * 1.15)
+    most = max(1, int(curve["viewers"].max()))
+    right.set_ylim(0, most * 1.25)  # all viewers level with 100%
     right.set_ylabel("viewers present")
-    right.yaxis.set_major_locator(MaxNLocator(integer=True))
+    right.set_yticks([t for t in MaxNLocator(integer=True).tick_values(0, most) if 0 <= t <= most])
     handles = ax.get_legend_handles_labels()
     extra = right.get_legend_handles_labels()
-    ax.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(
+        handles[0] + extra[0],
+        handles[1] + extra[1],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title("Audience reaction")
     ax.grid(alpha=0.25)
     fig.tight_layout()
