@@ -7,7 +7,7 @@ import html
 import json
 import math
 import os
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 from .audience import Audience, timestamp
 
@@ -54,13 +54,13 @@ def plot(audience: Audience, path: str) -> None:
             label="viewers starting a laugh",
         )
     span = float(curve["second"].max() + 1) if len(curve) else 1.0
-    placed: List[Tuple[float, int]] = []
+    placed: List[float] = []
     for rank, moment in enumerate(audience.moments[:5], start=1):
         x = moment["second"] + 0.5
         y = 100 * moment["smiling_share"]
         # labels of moments close together are stacked rather than printed over each other
-        level = len([1 for other, _ in placed if abs(other - x) < 0.06 * span])
-        placed.append((x, level))
+        level = sum(1 for other in placed if abs(other - x) < 0.06 * span)
+        placed.append(x)
         ax.annotate(
             f"#{rank} {moment['timestamp']}",
             (x, y),
