@@ -4,7 +4,7 @@ The public API for plugin authors: the component base classes, ``Frame``, ``Reco
 the ``hookimpl`` marker and ``ReactlensError``.
 """
 
-from .components import Box, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
+from .components import Box, Detection, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
 from .errors import ReactlensError, StopScreening
 from .hookspecs import hookimpl
 from .records import Record, Session
@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Box",
+    "Detection",
     "ExpressionClassifier",
     "FaceDetector",
     "Frame",

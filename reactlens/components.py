@@ -7,7 +7,7 @@ Each kind is a small base class. Plugins may subclass it or simply provide the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     import numpy as np
@@ -16,6 +16,26 @@ if TYPE_CHECKING:
 
 #: A face box in frame pixels: left, top, width, height.
 Box = Tuple[int, int, int, int]
+#: A point in frame pixels.
+Point = Tuple[float, float]
+
+
+@dataclass
+class Detection:
+    """One face a detector found: its box, and what else the detector knows about it.
+
+    ``score`` is the detector's confidence in 0..1 (None if it gives none, as Haar). ``landmarks`` are
+    five points in frame pixels — right eye, left eye, nose tip, right and left mouth corner, in the
+    image's left-to-right order as the subject faces the camera — or None.
+    """
+
+    box: Box
+    score: Optional[float] = None
+    landmarks: Optional[Tuple[Point, ...]] = None
+
+
+#: What ``FaceDetector.detect`` may return per face: a ``Detection``, or a bare box (older plugins).
+Found = Union[Detection, Box]
 
 
 @dataclass
@@ -24,13 +44,16 @@ class Frame:
 
     ``image`` is an H×W×3 uint8 BGR array (OpenCV's layout). ``time_s`` is the frame's position in the
     media (a file) or the seconds since the session started (a camera). ``captured_at`` is
-    ``time.monotonic()`` when the frame was read, used to measure latency.
+    ``time.monotonic()`` when the frame was read, used to measure latency. ``scale`` is the image's
+    pixels per source pixel: below 1 when a detector is handed a shrunk copy (``reactlens.camera_rate``),
+    so that sizes given in source pixels (a minimum face size, say) can be converted.
     """
 
     image: np.ndarray
     index: int
     time_s: float
     captured_at: float
+    scale: float = 1.0
 
 
 class FrameSource:
@@ -56,10 +79,15 @@ class FrameSource:
 
 
 class FaceDetector:
-    """Finds faces in a frame. May keep state between frames (to track or skip work)."""
+    """Finds faces in a frame. May keep state between frames (to track or skip work).
 
-    def detect(self, frame: Frame) -> List[Box]:
-        """Return the face boxes in ``frame``, in frame pixels."""
+    The screening runs every detector at camera rate (``reactlens.camera_rate``): full scans of some
+    frames, and in between only small regions around the faces already known, each given to ``detect``
+    as a frame of its own. A detector needs nothing more than ``detect`` for that.
+    """
+
+    def detect(self, frame: Frame) -> Sequence[Found]:
+        """Return the faces in ``frame`` as ``Detection``s (or bare boxes), in frame pixels."""
         raise NotImplementedError
 
 

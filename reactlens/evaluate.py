@@ -11,6 +11,7 @@ import numpy as np
 
 from .components import Frame
 from .errors import ReactlensError
+from .faces import as_detection
 from .metrics import classification_metrics
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -113,8 +114,8 @@ def evaluate(
             unreadable.append(path)
         else:
             if detector is not None:
-                boxes = detector.detect(Frame(image, 0, 0.0, 0.0))
-                box = max(boxes, key=lambda b: b[2] * b[3]) if len(boxes) else None
+                boxes = [as_detection(f).box for f in detector.detect(Frame(image, 0, 0.0, 0.0))]
+                box = max(boxes, key=lambda b: b[2] * b[3]) if boxes else None
             else:
                 box = (0, 0, image.shape[1], image.shape[0])
             if box is None:

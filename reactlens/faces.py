@@ -7,7 +7,7 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from .components import Box
+from .components import Box, Detection, Found
 
 
 def iou(a: Box, b: Box) -> float:
@@ -18,6 +18,15 @@ def iou(a: Box, b: Box) -> float:
         return 0.0
     inter = iw * ih
     return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def as_detection(found: Found) -> Detection:
+    """A detector's answer for one face as a ``Detection`` with an integer box (bare boxes are accepted)."""
+    if isinstance(found, Detection):
+        box = tuple(int(round(v)) for v in found.box)
+        score = None if found.score is None else float(found.score)
+        return Detection(box, score, found.landmarks)  # type: ignore[arg-type]
+    return Detection(tuple(int(round(v)) for v in found))  # type: ignore[arg-type]
 
 
 def crop_region(box: Box, margin: float = 0.0, shift_y: float = 0.0) -> Tuple[int, int, int, int]:

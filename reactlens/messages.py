@@ -5,7 +5,7 @@ One message carries the records of one or more frames of one camera::
     {"schema": "reactlens.records/1", "camera": "lobby-cam", "records": [
         {"record_id": "20261124T102943Z-3f9a1c:120:0", "session_id": "20261124T102943Z-3f9a1c",
          "frame": 120, "time_s": 4.8, "face_id": 0, "x": 410, "y": 96, "w": 88, "h": 88,
-         "smile": 0.93, "label": "smile", "scores": {"neutral": 0.07, "smile": 0.93}, "media": ""}]}
+         "face_score": 0.98, "smile": 0.93, "label": "smile", "scores": {"neutral": 0.07, "smile": 0.93}, "media": ""}]}
 
 ``record_id`` is unique per face per frame across all cameras and sessions, so a subscriber can drop the
 duplicates that at-least-once delivery (QoS 1) allows. AWS IoT Core refuses messages over 128 KB.

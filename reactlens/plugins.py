@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import pluggy
 
 from . import hookspecs
+from .camera_rate import CAMERA_RATE_OPTIONS, CameraRate
 from .errors import ComponentError, ReactlensError
 
 log = logging.getLogger("reactlens")
@@ -47,8 +48,8 @@ class Component:
     plugin: str
     description: str = ""
 
-    def options(self) -> Dict[str, Any]:
-        """Option names and their defaults (``inspect.Parameter.empty`` when required)."""
+    def own_options(self) -> Dict[str, Any]:
+        """The factory's option names and their defaults (``inspect.Parameter.empty`` when required)."""
         try:
             params = inspect.signature(self.factory).parameters.values()
         except (TypeError, ValueError):
@@ -58,6 +59,11 @@ class Component:
             for p in params
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
         }
+
+    def options(self) -> Dict[str, Any]:
+        """Every option a profile may give: the factory's own and, for detectors, the camera-rate ones."""
+        own = self.own_options()
+        return {**own, **{k: v for k, v in CAMERA_RATE_OPTIONS.items() if k not in own}} if self.kind == "detector" else own
 
 
 @dataclass
@@ -189,9 +195,21 @@ class PluginHost:
         raise ReactlensError(f"unknown {kind} '{name}'", hint)
 
     def create(self, kind: str, name: str, options: Dict[str, Any]) -> Any:
-        """Build component ``name`` with ``options``, checking them against its factory's signature."""
+        """Build component ``name`` with ``options``, checking them against its factory's signature.
+
+        A detector comes wrapped in ``CameraRate``, which takes the camera-rate options.
+        """
         component = self.get(kind, name)
         check_options(component, options)
+        if kind == "detector":
+            own = component.own_options()
+            rate = {k: v for k, v in options.items() if k in CAMERA_RATE_OPTIONS and k not in own}
+            inner = {k: v for k, v in options.items() if k not in rate}
+            return CameraRate(self._build(component, inner), **rate, scan_factory=lambda: self._build(component, inner))
+        return self._build(component, options)
+
+    def _build(self, component: Component, options: Dict[str, Any]) -> Any:
+        kind, name = component.kind, component.name
         try:
             return component.factory(**options)
         except ReactlensError:

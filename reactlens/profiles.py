@@ -26,8 +26,22 @@ COMPONENT_KEYS = ("source", "detector", "classifier", "tracker")
 SETTING_KEYS = ("description", "extends", "requires", "max_frames", "media_title", "media_offset")
 PROFILE_KEYS = (*SETTING_KEYS, *COMPONENT_KEYS, "sinks")
 
-#: Haar at camera rate (issue 7 measurements in the README): full scans of a 960-pixel-wide copy every
-#: 12th frame, known faces re-found in small regions between scans.
+#: CenterFace at camera rate (the README's Performance section): full scans of a 960-pixel-wide copy
+#: every 12th frame; between them, known faces re-found by the CNN in small regions every other frame
+#: and followed by template matching in the frames between.
+CAMERA_RATE_CNN: Dict[str, Any] = {
+    "use": "centerface",
+    "track": True,
+    "every": 12,
+    "detect_width": 960,
+    "track_face_px": 32,
+    "track_margin": 0.5,
+    "redetect": 2,
+    "coast": 8,
+}
+
+#: Haar at camera rate (the DeepLens default): full scans of a 960-pixel-wide copy every 12th frame,
+#: known faces re-found in small regions between scans.
 CAMERA_RATE_HAAR: Dict[str, Any] = {
     "use": "haar",
     "track": True,
@@ -43,7 +57,7 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
     "webcam": {
         "description": "Live: camera 0 with a preview window, smile-net on ONNX Runtime, results to CSV.",
         "source": {"use": "opencv", "uri": 0},
-        "detector": {**CAMERA_RATE_HAAR, "background_scan": True},
+        "detector": {**CAMERA_RATE_CNN, "background_scan": True},
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
         "sinks": [{"use": "csv"}, {"use": "annotate", "preview": True}],
@@ -51,7 +65,7 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
     "video": {
         "description": "A video file (--source FILE) as fast as possible, no preview, results to CSV.",
         "source": {"use": "opencv"},
-        "detector": dict(CAMERA_RATE_HAAR),
+        "detector": dict(CAMERA_RATE_CNN),
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
         "sinks": [{"use": "csv"}],

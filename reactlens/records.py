@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .components import Point
+
 #: The CSV's first columns, in this order. Score columns (``score_<label>``) and ``media`` follow.
 CSV_COLUMNS: Tuple[str, ...] = (
     "session_id",
@@ -17,6 +19,7 @@ CSV_COLUMNS: Tuple[str, ...] = (
     "y",
     "w",
     "h",
+    "face_score",
     "smile",
     "label",
 )
@@ -78,6 +81,10 @@ class Record:
     label: str
     scores: Dict[str, float]
     media: str = ""
+    #: The detector's confidence in the face, 0..1; None when it gives none (Haar).
+    face_score: Optional[float] = None
+    #: Five facial landmarks in frame pixels when the detector gives them; not written to results.
+    landmarks: Optional[Tuple[Point, ...]] = None
 
     @property
     def record_id(self) -> str:
@@ -96,6 +103,7 @@ class Record:
             "y": self.y,
             "w": self.w,
             "h": self.h,
+            "face_score": self.face_score,
             "smile": self.smile,
             "label": self.label,
             "scores": self.scores,
@@ -111,6 +119,7 @@ def csv_header(labels: Sequence[str]) -> List[str]:
 def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
     """One CSV row, in ``csv_header`` order, with probabilities rounded to 4 decimals."""
     smile = "" if record.smile is None else round(record.smile, 4)
+    face_score = "" if record.face_score is None else round(record.face_score, 4)
     return [
         record.session_id,
         record.frame,
@@ -120,6 +129,7 @@ def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
         record.y,
         record.w,
         record.h,
+        face_score,
         smile,
         record.label,
         *(round(record.scores[label], 4) for label in labels),

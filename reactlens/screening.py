@@ -10,8 +10,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .components import Box, Frame
+from .components import Detection, Frame
 from .errors import ComponentError, ReactlensError, StopScreening
+from .faces import as_detection
 from .plugins import PluginHost
 from .profiles import ComponentSpec, Profile
 from .records import Record, Session, new_session_id
@@ -227,11 +228,12 @@ class Screening:
                 raise self.source.failure("reading a frame", exc) from exc
             t1 = clock()
             try:
-                boxes: List[Box] = [tuple(int(v) for v in b) for b in detector.instance.detect(frame)]
+                found: List[Detection] = [as_detection(f) for f in detector.instance.detect(frame)]
             except (ReactlensError, StopScreening, KeyboardInterrupt):
                 raise
             except Exception as exc:
                 raise detector.failure(f"detecting faces in frame {frame.index}", exc) from exc
+            boxes = [d.box for d in found]
             t2 = clock()
             probs = np.zeros((0, len(labels)), dtype=np.float32)
             if boxes:
@@ -255,7 +257,7 @@ class Screening:
                 except Exception as exc:
                     raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
             t4 = clock()
-            records = _records(session, frame, boxes, ids, probs, labels, smile_index, offset)
+            records = _records(session, frame, found, ids, probs, labels, smile_index, offset)
             stop = self._write(sinks, frame, records, summary)
             t5 = clock()
             stats.frames += 1
@@ -304,7 +306,7 @@ class Screening:
 def _records(
     session: Session,
     frame: Frame,
-    boxes: Sequence[Box],
+    found: Sequence[Detection],
     ids: Sequence[int],
     probs: np.ndarray,
     labels: Tuple[str, ...],
@@ -313,8 +315,9 @@ def _records(
 ) -> List[Record]:
     records = []
     time_s = frame.time_s + offset
-    best = probs.argmax(axis=1) if len(boxes) else ()
-    for i, (x, y, w, h) in enumerate(boxes):
+    best = probs.argmax(axis=1) if len(found) else ()
+    for i, detection in enumerate(found):
+        x, y, w, h = detection.box
         row = probs[i].tolist()
         records.append(
             Record(
@@ -326,6 +329,8 @@ def _records(
                 y=y,
                 w=w,
                 h=h,
+                face_score=detection.score,
+                landmarks=detection.landmarks,
                 smile=row[smile_index] if smile_index is not None else None,
                 label=labels[best[i]],
                 scores=dict(zip(labels, row)),

@@ -8,6 +8,8 @@ import pytest
 from reactlens_csv.sink import CsvSink
 from reactlens_iot.sink import IotSink
 from reactlens_iot.spool import Spool
+from reactlens_models import model_path
+from reactlens_onnx.centerface import CenterFaceDetector
 from reactlens_onnx.classifier import OnnxClassifier
 from reactlens_opencv.annotate import AnnotateSink
 from reactlens_opencv.haar import HaarDetector
@@ -15,7 +17,7 @@ from reactlens_opencv.source import OpenCVSource
 from reactlens_track.tracker import ViewerTracker
 
 from reactlens.errors import ReactlensError
-from reactlens.profiles import CAMERA_RATE_HAAR
+from reactlens.profiles import CAMERA_RATE_CNN, CAMERA_RATE_HAAR
 from reactlens.testing import (
     check_bad_option,
     check_classifier,
@@ -39,6 +41,18 @@ def test_opencv_source(clip):
 )
 def test_haar_detector(options):
     check_detector(HaarDetector, **options)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {k: v for k, v in CAMERA_RATE_CNN.items() if k != "use"}], ids=["every-frame", "camera-rate"]
+)
+def test_centerface_detector(options):
+    found = check_detector(CenterFaceDetector, **options)
+    assert all(found)  # a face in every sample photo
+
+
+def test_centerface_refuses_a_model_that_is_not_centerface():
+    check_bad_option(CenterFaceDetector, model=str(model_path()))  # the smile-net classifier
 
 
 def test_onnx_classifier_with_the_shipped_smile_net():

@@ -395,3 +395,26 @@ def test_collect_stops_cleanly_on_ctrl_c(broker, tmp_path):
     assert "new records from" in stdout  # the closing summary was printed
     with sqlite3.connect(store) as db:  # a valid store, whatever arrived before Ctrl-C
         assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] in (0, 1)
+
+
+def test_a_store_written_before_face_scores_takes_new_records_and_keeps_the_old(tmp_path):
+    import sqlite3
+
+    from reactlens_iot.store import RecordStore
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE records (record_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, frame INTEGER NOT NULL, "
+        "time_s REAL NOT NULL, face_id INTEGER NOT NULL, x INTEGER, y INTEGER, w INTEGER, h INTEGER, smile REAL, "
+        "label TEXT, scores TEXT, media TEXT, camera TEXT, topic TEXT, received_at REAL)"
+    )
+    old.execute("INSERT INTO records VALUES ('s:0:0','s',0,0.0,0,1,2,3,4,0.9,'smile','{}','','c','t',0)")
+    old.commit()
+    old.close()
+    store = RecordStore(str(path))
+    record = {"record_id": "s:1:0", "session_id": "s", "frame": 1, "time_s": 0.04, "face_id": 0, "x": 1, "y": 2}
+    assert store.add([{**record, "w": 3, "h": 4, "face_score": 0.95, "smile": 0.2, "label": "neutral"}], "c", "t") == 1
+    rows = dict(store._db.execute("SELECT record_id, face_score FROM records").fetchall())
+    store.close()
+    assert rows == {"s:0:0": None, "s:1:0": 0.95}

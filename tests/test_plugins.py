@@ -129,4 +129,4 @@ def test_unknown_component_and_option_say_what_exists():
 
 def test_unknown_option_on_the_command_line(clip, tiny_model):
     result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "detector.bogus=1", "-q")
-    assert_one_line_error(result, "unknown option bogus for detector 'haar'", "valid options:")
+    assert_one_line_error(result, "unknown option bogus for detector 'centerface'", "valid options:")

@@ -39,6 +39,7 @@ def write_results(path: Path, session: str, tracks: dict, media: str = "Film", o
                         10,
                         50,
                         50,
+                        0.97,
                         s,
                         "smile" if s > 0.5 else "neutral",
                         1 - s,

@@ -51,7 +51,7 @@ def test_csv_appends_to_a_file_with_the_same_columns(tmp_path):
     write(CsvSink(str(path)))
     rows = list(csv.reader(path.open()))
     assert rows[0] == csv_header(SESSION.labels) and len(rows) == 1 + 12
-    assert rows[1][:10] == ["s1", "0", "0.0", "0", "10", "20", "40", "40", "0.9", "smile"]
+    assert rows[1][:11] == ["s1", "0", "0.0", "0", "10", "20", "40", "40", "", "0.9", "smile"]
 
 
 def test_csv_refuse_and_overwrite(tmp_path):

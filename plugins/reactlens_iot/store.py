@@ -21,7 +21,7 @@ COLUMNS = ("record_id", *CSV_COLUMNS, "scores", "media", "camera", "topic", "rec
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     record_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, frame INTEGER NOT NULL, time_s REAL NOT NULL,
-    face_id INTEGER NOT NULL, x INTEGER, y INTEGER, w INTEGER, h INTEGER, smile REAL, label TEXT,
+    face_id INTEGER NOT NULL, x INTEGER, y INTEGER, w INTEGER, h INTEGER, face_score REAL, smile REAL, label TEXT,
     scores TEXT, media TEXT, camera TEXT, topic TEXT, received_at REAL
 )
 """
@@ -37,6 +37,9 @@ class RecordStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(SCHEMA)
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+            if "face_score" not in present:  # a store written before detectors gave scores
+                self._db.execute("ALTER TABLE records ADD COLUMN face_score REAL")
         except sqlite3.DatabaseError as exc:
             raise ReactlensError(f"{path} cannot be used as a store ({exc})", "pass a new --out path") from None
         self.stored = 0
@@ -57,6 +60,7 @@ class RecordStore:
                 r.get("y"),
                 r.get("w"),
                 r.get("h"),
+                r.get("face_score"),
                 r.get("smile"),
                 r.get("label"),
                 json.dumps(r.get("scores", {})),
@@ -69,7 +73,9 @@ class RecordStore:
         ]
         before = self._db.total_changes
         self._db.execute("BEGIN")
-        self._db.executemany(f"INSERT OR IGNORE INTO records VALUES ({','.join('?' * len(COLUMNS))})", rows)
+        self._db.executemany(
+            f"INSERT OR IGNORE INTO records ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows
+        )
         self._db.execute("COMMIT")
         new = self._db.total_changes - before
         self.stored += new

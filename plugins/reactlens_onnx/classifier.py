@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Optional, Sequence
 
 import numpy as np
-import onnxruntime as ort
 from reactlens_models import model_path
 
 from reactlens.components import Box, ExpressionClassifier
@@ -14,33 +12,13 @@ from reactlens.errors import ReactlensError
 from reactlens.faces import crop_faces
 
 from .metadata import MetadataError, ModelSpec, parse_metadata
+from .session import open_session
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def open_session(path: str, threads: int = 1) -> ort.InferenceSession:
-    """An ONNX Runtime CPU session for ``path``, or a ``ReactlensError`` saying why it cannot load."""
-    if not os.path.exists(path):
-        raise ReactlensError(f"model {path} not found", "check the path given as classifier.model (or --model)")
-    if os.path.isdir(path):
-        raise ReactlensError(f"model {path} is a folder", "pass the .onnx file itself")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, int(threads))
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    try:
-        return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReactlensError(
-            f"model {path} is not a loadable ONNX model ({first[:160]})",
-            "pass an .onnx file exported by `reactlens train export` or another ONNX exporter",
-        ) from None
 
 
 class OnnxClassifier(ExpressionClassifier):
@@ -52,7 +30,7 @@ class OnnxClassifier(ExpressionClassifier):
 
     def __init__(self, model: Optional[str] = None, threads: int = 1) -> None:
         self.path = str(model) if model else str(model_path())
-        self.session = open_session(self.path, threads)
+        self.session = open_session(self.path, threads, option="classifier.model")
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
             raise ReactlensError(f"model {self.path} has {len(inputs)} inputs", "a classifier takes one image batch")

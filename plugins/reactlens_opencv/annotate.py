@@ -29,13 +29,20 @@ class AnnotateSink(ResultSink):
     """Draws each face's box (blueish when smiling, orange otherwise) with its label and score.
 
     ``preview``: show a window (press q or Esc to stop). ``video``: also write an annotated video
-    (mp4); ``overwrite``: replace an existing file of that name.
+    (mp4); ``overwrite``: replace an existing file of that name. ``landmarks``: also draw the five facial
+    landmarks of detectors that give them (CenterFace).
     """
 
     def __init__(
-        self, preview: bool = False, video: Optional[str] = None, overwrite: bool = False, window: str = "reactlens"
+        self,
+        preview: bool = False,
+        video: Optional[str] = None,
+        overwrite: bool = False,
+        window: str = "reactlens",
+        landmarks: bool = True,
     ) -> None:
         self.preview = bool(preview)
+        self.landmarks = bool(landmarks)
         self.video = video
         self.window = window
         self.smile_label: Optional[str] = None
@@ -65,7 +72,7 @@ class AnnotateSink(ResultSink):
     def write(self, frame: Frame, records: Sequence[Record]) -> None:
         if not (self.preview or self.video):
             return
-        image = draw_records(frame.image.copy(), records, self.smile_label)
+        image = draw_records(frame.image.copy(), records, self.smile_label, self.landmarks)
         if self.video:
             if self._writer is None:
                 height, width = image.shape[:2]

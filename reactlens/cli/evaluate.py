@@ -1,4 +1,4 @@
-"""``reactlens evaluate``: accuracy of the configured classifier on labelled images."""
+"""``reactlens evaluate`` and ``evaluate-detector``: accuracy of the classifier, recall of the detector."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
 
+from ..detector_eval import frame_count, load_truth, score_detector
 from ..errors import ReactlensError
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import labelled_images
@@ -94,3 +96,64 @@ def evaluate(
         f"{format_confusion(m['confusion'], list(result.labels))}",
         markup=False,
     )
+
+
+@app.command("evaluate-detector")
+def evaluate_detector(
+    truth: List[Path] = typer.Argument(..., help="Ground-truth XML files (dlib imglab form; photos or video frames)."),
+    media: Optional[Path] = typer.Option(None, "--media", help="Folder of the files the XML names, if not beside it."),
+    light: float = typer.Option(1.0, "--light", help="Darken every frame to this share of its light, plus noise."),
+    profile: str = typer.Option("video", "--profile", "-p", help="Profile whose detector to use."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.use=haar."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the figures."),
+) -> None:
+    """Recall and precision (IoU 0.3 and 0.5), false faces per frame and speed of the profile's detector."""
+    if not 0.0 < light <= 1.0:
+        raise ReactlensError(f"--light {light} must be in (0, 1]", "use 0.2 for a fifth of the light")
+    chosen = build_profile(profile, config, sets=set_)
+    host = get_host()
+    spec = chosen.detector
+    truths = [t for path in truth for t in load_truth(str(path), str(media) if media else None)]
+    with Progress(
+        TextColumn("detecting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_out,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("frames", total=frame_count(truths))
+        result = score_detector(
+            truths, lambda: host.create("detector", spec.use, dict(spec.options)), light, lambda: progress.advance(task)
+        )
+    summary = {"detector": spec.use, "options": spec.options, "light": light, **result.to_dict()}
+    if json_out:
+        out_console.print_json(json.dumps(summary))
+        return
+    table = Table(title=f"detector '{spec.use}'" + (f", {light:.0%} of the light" if light < 1 else ""))
+    columns = ("file", "frames", "faces", "recall@0.3", "recall@0.5", "false/frame", "ms/frame")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for row in summary["files"]:
+        table.add_row(
+            Path(row["file"]).name,
+            str(row["annotated_frames"]),
+            str(row["faces"]),
+            f"{row['recall@0.3']:.3f}",
+            f"{row['recall@0.5']:.3f}",
+            f"{row['false_faces_per_frame']:.3f}",
+            f"{row['ms_per_frame']:.1f}",
+        )
+    total = summary["total"]
+    table.add_row(
+        "all",
+        str(total["annotated_frames"]),
+        str(total["faces"]),
+        f"{total['recall@0.3']:.3f}",
+        f"{total['recall@0.5']:.3f}",
+        f"{total['false_faces_per_frame']:.3f}",
+        "",
+    )
+    out_console.print(table)
+    out_console.print(f"precision@0.3 {total['precision@0.3']:.3f} · precision@0.5 {total['precision@0.5']:.3f}")

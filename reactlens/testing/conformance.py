@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..components import ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
+from ..camera_rate import CAMERA_RATE_OPTIONS, CameraRate
+from ..components import Detection, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
 from ..errors import ReactlensError
 from ..records import Record, Session
 from .samples import sample_faces, sample_frames
@@ -94,25 +95,48 @@ def _check_probabilities(scores: np.ndarray, boxes: int, labels: int) -> None:
 
 
 def check_detector(factory: Callable[..., Any], expect_faces: bool = True, **options: Any) -> List[List[tuple]]:
-    """Box format, boxes inside the frame, faces found in real photos, nothing in blank or tiny frames.
+    """Answer format, boxes inside the frame, faces found in real photos, nothing in blank or tiny frames.
 
-    Returns the boxes found in the sample frames.
+    ``options`` may include the camera-rate ones (``every``, ``track``, …): the detector is then checked
+    inside ``CameraRate`` as a screening runs it. Returns the boxes found in the sample photos.
     """
+    rate = {k: v for k, v in options.items() if k in CAMERA_RATE_OPTIONS}
+    own = {k: v for k, v in options.items() if k not in rate}
+
+    def build() -> Any:
+        detector = _build(factory, FaceDetector, own)
+        return CameraRate(detector, **rate) if rate else detector
+
     found = []
     for sample in sample_faces():
-        detector = _build(factory, FaceDetector, options)  # fresh per photo: unrelated images
-        boxes = list(detector.detect(sample.frame))
-        _check_boxes(boxes, sample.frame)
+        detector = build()  # fresh per photo: unrelated images
+        boxes = _check_answer(detector.detect(sample.frame), sample.frame)
         if expect_faces and sample.boxes:
             assert boxes, f"no face found in the sample photo {sample.name}, where Haar finds {len(sample.boxes)}"
         found.append(boxes)
-    detector = _build(factory, FaceDetector, options)
+    detector = build()
     for frame in sample_frames(12):  # consecutive frames, as from a video
-        _check_boxes(list(detector.detect(frame)), frame)
+        _check_answer(detector.detect(frame), frame)
     for frame in (_blank(index=100), _blank(8, 8, index=200)):
-        boxes = list(_build(factory, FaceDetector, options).detect(frame))
+        boxes = _check_answer(build().detect(frame), frame)
         assert boxes == [], f"found faces {boxes} in a blank {frame.image.shape[1]}×{frame.image.shape[0]} frame"
     return found
+
+
+def _check_answer(answer: Sequence[Any], frame: Frame) -> List[tuple]:
+    """Check each face of a detector's answer (a ``Detection`` or a bare box); the boxes."""
+    boxes = []
+    for found in answer:
+        if isinstance(found, Detection):
+            assert found.score is None or 0.0 <= found.score <= 1.0, f"score {found.score} is not in 0..1"
+            if found.landmarks is not None:
+                assert len(found.landmarks) == 5 and all(len(p) == 2 for p in found.landmarks), (
+                    f"landmarks must be five (x, y) points, got {found.landmarks!r}"
+                )
+            found = found.box
+        _check_boxes([found], frame)
+        boxes.append(tuple(int(v) for v in found))
+    return boxes
 
 
 def _check_boxes(boxes: Sequence[Any], frame: Frame) -> None:

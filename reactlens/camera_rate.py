@@ -1,0 +1,254 @@
+"""Any face detector at camera rate: full scans of some frames, cheap re-detection of known faces between.
+
+A full scan of a whole 1080p frame is expensive for every detector (a Haar cascade ~0.75 s, a CNN
+30–100 ms on two cores). So the detector scans the whole frame only every ``every`` frames (shrunk to
+``detect_width`` pixels wide) and, in the frames between, looks again only around the faces it already
+knows: each region is shrunk so the face is ~``track_face_px`` pixels and handed to the detector as a
+small frame of its own (or to its ``detect_near`` method, if it has one). When that misses (a turn, a
+hand, motion blur), the face's last appearance is searched for by template matching for up to ``coast``
+frames before the face is dropped. A scene cut or a lost face brings the next full scan forward.
+
+Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
+their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from .components import Box, Detection, FaceDetector, Found, Frame
+from .errors import ReactlensError
+from .faces import as_detection, iou
+
+#: The options every detector takes, with their defaults: a plain scan of every full-resolution frame.
+CAMERA_RATE_OPTIONS: Dict[str, Any] = {
+    "every": 1,
+    "track": False,
+    "detect_width": 0,
+    "track_margin": 0.5,
+    "track_face_px": 48,
+    "coast": 8,
+    "redetect": 1,
+    "cut_threshold": 20.0,
+    "background_scan": False,
+}
+#: Frames a source may skip (a live camera dropping frames) and still continue the same scene.
+MAX_GAP = 30
+
+
+def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
+    """``detection`` mapped from a resized, offset region back to frame pixels (x' = x / f + d)."""
+    x, y, w, h = detection.box
+    box = (int(round(x / fx + dx)), int(round(y / fy + dy)), int(round(w / fx)), int(round(h / fy)))
+    landmarks = None
+    if detection.landmarks is not None:
+        landmarks = tuple((px / fx + dx, py / fy + dy) for px, py in detection.landmarks)
+    return Detection(box, detection.score, landmarks)
+
+
+@dataclass
+class _Known:
+    """A face followed between full scans."""
+
+    found: Detection
+    misses: int = 0
+    template: Optional[np.ndarray] = None
+
+    @property
+    def box(self) -> Box:
+        return self.found.box
+
+
+class CameraRate(FaceDetector):
+    """Wraps a detector so it keeps up with a camera; see the module docstring and ``CAMERA_RATE_OPTIONS``.
+
+    ``scan_factory`` builds a second instance of the detector for background scans (a detector object
+    need not be safe to share between threads).
+    """
+
+    def __init__(
+        self,
+        detector: Any,
+        every: int = 1,
+        track: bool = False,
+        detect_width: int = 0,
+        track_margin: float = 0.5,
+        track_face_px: int = 48,
+        coast: int = 8,
+        redetect: int = 1,
+        cut_threshold: float = 20.0,
+        background_scan: bool = False,
+        scan_factory: Optional[Callable[[], Any]] = None,
+    ) -> None:
+        if int(every) < 1 or int(redetect) < 1:
+            raise ReactlensError(f"every={every} and redetect={redetect} must be at least 1", "use 1 for every frame")
+        if int(detect_width) < 0 or int(track_face_px) < 8:
+            raise ReactlensError("detect_width must be ≥ 0 and track_face_px ≥ 8", "use the defaults")
+        self.detector = detector
+        self.every = int(every)
+        self.track = bool(track)
+        self.detect_width = int(detect_width)
+        self.track_margin = float(track_margin)
+        self.track_face_px = int(track_face_px)
+        self.coast = int(coast)
+        self.redetect = int(redetect)
+        self._frames_seen = 0
+        self.cut_threshold = float(cut_threshold)
+        self._near = getattr(detector, "detect_near", None)
+        self._thumb: Optional[np.ndarray] = None
+        self._known: List[_Known] = []
+        self._last_index: Optional[int] = None
+        self._since_scan = 0
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._scanner = detector
+        if background_scan and track:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan")
+            self._scanner = scan_factory() if scan_factory is not None else detector
+        self._pending: Optional[Future] = None
+
+    # -- full scans --------------------------------------------------------------------------------
+
+    def scan(self, frame: Frame, detector: Any = None) -> List[Detection]:
+        """Every face in ``frame`` (shrunk to ``detect_width`` first if set), in frame pixels."""
+        image = frame.image
+        scale = 1.0
+        if self.detect_width and image.shape[1] > self.detect_width:
+            scale = self.detect_width / image.shape[1]
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        small = replace(frame, image=image, scale=frame.scale * scale)
+        found = (detector or self.detector).detect(small)
+        return [_moved(as_detection(f), scale, scale, 0.0, 0.0) for f in found]
+
+    # -- following known faces ----------------------------------------------------------------------
+
+    def _region(self, image: np.ndarray, box: Box) -> Tuple[np.ndarray, int, int, float]:
+        """The area around ``box``, shrunk so the face is ~track_face_px wide; with its origin and scale."""
+        x, y, w, h = box
+        mx, my = int(w * self.track_margin), int(h * self.track_margin)
+        x0, y0 = max(0, x - mx), max(0, y - my)
+        x1, y1 = min(image.shape[1], x + w + mx), min(image.shape[0], y + h + my)
+        region = image[y0:y1, x0:x1]
+        factor = min(1.0, self.track_face_px / float(max(w, 1)))
+        if factor < 1.0 and region.size:
+            region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        return region, x0, y0, factor
+
+    def _gray_region(self, image: np.ndarray, box: Box) -> Tuple[np.ndarray, int, int, float]:
+        region, x0, y0, factor = self._region(image, box)
+        if region.ndim == 3 and region.size:
+            region = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
+        return region, x0, y0, factor
+
+    def _template(self, image: np.ndarray, box: Box) -> np.ndarray:
+        region, x0, y0, factor = self._gray_region(image, box)
+        x, y, w, h = (int(round(v * factor)) for v in (box[0] - x0, box[1] - y0, box[2], box[3]))
+        return region[y : y + h, x : x + w].copy()
+
+    def _redetect(self, frame: Frame, known: _Known) -> Optional[Detection]:
+        """The known face found again by the detector in a small region around it, or None."""
+        region, x0, y0, factor = self._region(frame.image, known.box)
+        if region.size == 0 or min(region.shape[:2]) < 8:
+            return None
+        small = replace(frame, image=region, scale=frame.scale * factor)
+        face_px = known.box[2] * factor
+        found: Sequence[Found] = self._near(small, face_px) if self._near else self.detector.detect(small)
+        candidates = [_moved(as_detection(f), factor, factor, x0, y0) for f in found]
+        # a neighbour's face may reach into the region: keep the one that overlaps the known face most
+        best = max(candidates, key=lambda d: iou(d.box, known.box), default=None)
+        if best is None or iou(best.box, known.box) < 0.1 or not 0.5 < best.box[2] / known.box[2] < 2.0:
+            return None
+        return best
+
+    def _follow(self, frame: Frame, known: _Known, redetect: bool = True) -> Optional[Box]:
+        """The known face's box in this frame, or None if it is gone.
+
+        ``redetect``: ask the detector (else only template matching, which cannot lose a face's count
+        of frames since the detector last saw it).
+        """
+        if redetect or known.template is None:
+            again = self._redetect(frame, known)
+            if again is not None:
+                known.found, known.misses = again, 0
+                known.template = self._template(frame.image, again.box)
+                return again.box
+            known.misses += 1
+        template = known.template
+        if known.misses > self.coast or template is None or template.size == 0:
+            return None
+        region, x0, y0, factor = self._gray_region(frame.image, known.box)
+        if region.shape[0] < template.shape[0] or region.shape[1] < template.shape[1]:
+            return None
+        scores = cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED)
+        _, best, _, (tx, ty) = cv2.minMaxLoc(scores)
+        if best < 0.6:
+            return None
+        nx, ny = int(x0 + tx / factor), int(y0 + ty / factor)
+        dx, dy = nx - known.box[0], ny - known.box[1]
+        known.found = _moved(known.found, 1.0, 1.0, dx, dy)
+        return known.box
+
+    # -- the component ------------------------------------------------------------------------------
+
+    def _merge(self, frame: Frame, found: List[Detection], fresh: bool) -> None:
+        """Add a full scan's faces; ``fresh``: the scan is of this very frame (else of a frame or more ago)."""
+        for detection in found:
+            same = max(self._known, key=lambda k: iou(detection.box, k.box), default=None)
+            if same is not None and iou(detection.box, same.box) >= 0.2:
+                if fresh:  # the scan's box is better than the followed one
+                    same.found, same.misses = detection, 0
+                    same.template = self._template(frame.image, detection.box)
+                continue
+            if fresh:
+                self._known.append(_Known(detection, template=self._template(frame.image, detection.box)))
+                continue
+            known = _Known(detection)  # seen a frame or more ago: keep it only if the detector finds it here now
+            if self._follow(frame, known) is not None:
+                self._known.append(known)
+
+    def detect(self, frame: Frame) -> List[Detection]:
+        if not self.track:
+            return self.scan(frame)
+        # live sources drop frames, so a short step forward still continues the same scene
+        gap = frame.index - self._last_index if self._last_index is not None else 0
+        self._last_index = frame.index
+        if not 0 < gap <= max(self.every, MAX_GAP):  # a new video, a seek, or single photos: start afresh
+            self._known, self._since_scan, self._thumb, self._pending = [], 0, None, None
+        redetect = self._frames_seen % self.redetect == 0
+        self._frames_seen += 1
+        followed: List[_Known] = []
+        lost = False
+        for known in self._known:
+            if self._follow(frame, known, redetect) is None:
+                lost = True
+            elif all(iou(known.box, k.box) < 0.3 for k in followed):
+                followed.append(known)
+        self._known = followed
+        step = max(1, frame.image.shape[1] // 128)  # a strided view first: area-averaging 1080p costs ms
+        small = cv2.resize(frame.image[::step, ::step], (32, 18), interpolation=cv2.INTER_AREA)
+        thumb = (cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small).astype(np.int16)
+        cut = (
+            self.cut_threshold > 0
+            and self._thumb is not None
+            and float(np.abs(thumb - self._thumb).mean()) > self.cut_threshold
+        )
+        self._thumb = thumb
+        if cut:
+            self._known, self._since_scan, self._pending = [], 0, None
+        # a lost face may only be hidden from the local search: look over the whole frame again soon
+        if self._since_scan % self.every == 0 or (lost and self._since_scan >= 2):
+            if self._pool is None:
+                self._since_scan = 0
+                self._merge(frame, self.scan(frame), fresh=True)
+            elif self._pending is None:
+                self._since_scan = 0
+                self._pending = self._pool.submit(self.scan, frame, self._scanner)
+        if self._pending is not None and self._pending.done():
+            found, self._pending = self._pending.result(), None
+            self._merge(frame, found, fresh=False)
+        self._since_scan += 1
+        return [k.found for k in self._known]
