@@ -63,7 +63,9 @@ class Component:
     def options(self) -> Dict[str, Any]:
         """Every option a profile may give: the factory's own and, for detectors, the camera-rate ones."""
         own = self.own_options()
-        return {**own, **{k: v for k, v in CAMERA_RATE_OPTIONS.items() if k not in own}} if self.kind == "detector" else own
+        if self.kind != "detector":
+            return own
+        return {**own, **{k: v for k, v in CAMERA_RATE_OPTIONS.items() if k not in own}}
 
 
 @dataclass
