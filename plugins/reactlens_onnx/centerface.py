@@ -47,8 +47,9 @@ class CenterFaceDetector(FaceDetector):
 
     ``model``: the .onnx file (default: the shipped one). ``threshold``: smallest heatmap score kept as a
     face (0..1; 0.4 finds dim faces 0.5 misses, at no cost in false faces on the shared clips). ``nms``:
-    boxes overlapping more than this (IoU) are one face. ``min_size``: smallest face, source pixels. ``square``: report the Haar-style square box (the shipped classifiers' crop);
-    false reports CenterFace's own box. ``threads``: ONNX Runtime intra-op threads.
+    boxes overlapping more than this (IoU) are one face. ``min_size``: smallest face, source pixels.
+    ``square``: report the Haar-style square box (the shipped classifiers' crop); false reports
+    CenterFace's own box. ``threads``: ONNX Runtime intra-op threads.
     """
 
     def __init__(
