@@ -11,7 +11,8 @@ import numpy as np
 
 from .components import Frame
 from .errors import ReactlensError
-from .faces import as_detection
+from .detector_eval import darkened
+from .faces import as_detection, box_for_crop
 from .metrics import classification_metrics
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -101,8 +102,12 @@ def evaluate(
     classifier,
     detector=None,
     on_image: Optional[Callable[[], None]] = None,
+    light: float = 1.0,
 ) -> Evaluation:
-    """Classify every image; with a detector, the largest face of each photo (none found = wrong)."""
+    """Classify every image; with a detector, the largest face of each photo (none found = wrong).
+
+    ``light`` < 1 darkens every image first, with sensor noise (``reactlens.detector_eval.darkened``).
+    """
     labels = tuple(classifier.labels)
     positive = getattr(classifier, "smile_label", None)
     positive = positive if positive in labels else None
@@ -113,11 +118,15 @@ def evaluate(
         if image is None:
             unreadable.append(path)
         else:
+            if light < 1.0:
+                image = darkened(image, light, seed=len(predictions))
             if detector is not None:
                 boxes = [as_detection(f).box for f in detector.detect(Frame(image, 0, 0.0, 0.0))]
                 box = max(boxes, key=lambda b: b[2] * b[3]) if boxes else None
-            else:
-                box = (0, 0, image.shape[1], image.shape[0])
+            else:  # the image is a crop: classify it as cut, whatever margin the model adds to a box
+                spec = getattr(classifier, "spec", None)
+                margin, shift = (spec.crop_margin, spec.crop_shift_y) if spec is not None else (0.0, 0.0)
+                box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
             if box is None:
                 predictions.append(Prediction(path, truth, -1, None))
             else:

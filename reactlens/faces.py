@@ -45,6 +45,14 @@ def crop_region(box: Box, margin: float = 0.0, shift_y: float = 0.0) -> Tuple[in
     return x0, y0, x0 + s, y0 + s
 
 
+def box_for_crop(width: int, height: int, margin: float = 0.0, shift_y: float = 0.0) -> Box:
+    """The face box whose ``crop_region`` is a whole ``width``×``height`` image (an image that is a crop)."""
+    side = max(width, height) / (1.0 + 2.0 * margin)
+    x = (width - side) / 2.0
+    y = (height - side) / 2.0 - shift_y * side
+    return int(round(x)), int(round(y)), max(1, int(round(side))), max(1, int(round(side)))
+
+
 def crop_face(
     image: np.ndarray, box: Box, size: Tuple[int, int], gray: bool, margin: float = 0.0, shift_y: float = 0.0
 ) -> np.ndarray:

@@ -8,7 +8,8 @@ The wheel's file has a fixed 10×3×32×32 input; this makes the batch, height a
 itself does at run time), drops the initialisers no node uses (ONNX Runtime warns about each), and prints
 the sha256 of the source and of the result for ``models/MODEL_CARD.md``. ``--calibrate`` matches the
 shipped detector's own boxes with Haar's on the shared clips and photos and prints the medians that
-``reactlens_onnx.centerface.HAAR_SIDE`` / ``HAAR_SHIFT_Y`` hold.
+``reactlens_onnx.centerface.HAAR_SIDE`` / ``HAAR_SHIFT_Y`` hold, then how the classifiers' training crops
+sit around the same box (``reactlens_training.export.TRAINING_CROP_MARGIN`` / ``_SHIFT_Y``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,22 @@ def calibrate(shared: Path) -> None:
         measure(cv2.imread(str(photo)))
     side, shift = np.median(np.asarray(rows), axis=0)
     print(f"{len(rows)} faces found by both: HAAR_SIDE = {side:.2f}, HAAR_SHIFT_Y = {shift:.2f}")
+    # the classifiers' training crops: each image is the crop, so its square is the box they learned on
+    crops = []
+    for folder in ("datasets/smilesmiled", "datasets/fer2013/train"):
+        paths = sorted((shared / folder).glob("*/*.jpg"))[::8]
+        for path in paths:
+            image = cv2.imread(str(path))
+            found = cnn.detect(Frame(image, 0, 0.0, 0.0))
+            if found:
+                _, y, _, h = max(found, key=lambda d: d.box[2] * d.box[3]).box
+                crops.append((image.shape[0] / h, (image.shape[0] / 2 - (y + h / 2)) / h))
+    crop_side, crop_shift = np.median(np.asarray(crops), axis=0)
+    margin = (crop_side / side - 1) / 2
+    print(
+        f"{len(crops)} training crops: {crop_side:.2f} × the CenterFace height, centre {crop_shift:+.2f} of it: "
+        f"TRAINING_CROP_MARGIN = {margin:.2f}, TRAINING_CROP_SHIFT_Y = {(crop_shift - shift) / side:.2f}"
+    )
 
 
 def main() -> int:

@@ -23,6 +23,12 @@ from .console import err_console, out_console
 from .run import build_profile
 
 
+def check_light(light: float) -> None:
+    """``--light`` is a share of the light: above 0, at most 1."""
+    if not 0.0 < light <= 1.0:
+        raise ReactlensError(f"--light {light} must be in (0, 1]", "use 0.2 for a fifth of the light")
+
+
 @app.command()
 def evaluate(
     folder: Path = typer.Argument(..., help="Folder with one subfolder per label (smile/, neutral/)."),
@@ -34,9 +40,11 @@ def evaluate(
     config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
     set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.min_size=40."),
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Write each image's outcome to this CSV."),
+    light: float = typer.Option(1.0, "--light", help="Darken every image to this share of its light, plus noise."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
 ) -> None:
     """Accuracy, balanced accuracy, F1, ROC AUC and the confusion matrix on labelled images."""
+    check_light(light)
     chosen = build_profile(profile, config, model=model, sets=set_)
     host = get_host()
     classifier = host.create("classifier", chosen.classifier.use, dict(chosen.classifier.options))
@@ -57,7 +65,7 @@ def evaluate(
         transient=True,
     ) as progress:
         task = progress.add_task("images", total=len(items))
-        result = run_evaluation(items, classifier, detector, lambda: progress.advance(task))
+        result = run_evaluation(items, classifier, detector, lambda: progress.advance(task), light)
     if result.unreadable:
         err_console.print(
             f"reactlens: warning: {len(result.unreadable)} unreadable images skipped (first: {result.unreadable[0]})",
@@ -109,8 +117,7 @@ def evaluate_detector(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the figures."),
 ) -> None:
     """Recall and precision (IoU 0.3 and 0.5), false faces per frame and speed of the profile's detector."""
-    if not 0.0 < light <= 1.0:
-        raise ReactlensError(f"--light {light} must be in (0, 1]", "use 0.2 for a fifth of the light")
+    check_light(light)
     chosen = build_profile(profile, config, sets=set_)
     host = get_host()
     spec = chosen.detector
