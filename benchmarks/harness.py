@@ -12,8 +12,9 @@ For every clip it runs, each in a fresh process (so peak memory is the run's own
 * **haar**: the `video` profile with the Haar cascade at camera rate (the default before CenterFace, and
   still the DeepLens default);
 * **reactlens**: the `video` profile as shipped (or with ``--set KEY=VALUE`` overrides, as ``reactlens run``);
-* **live**: the `video` profile fed like a camera, with the `webcam` profile's background scans (the file
-  replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink latency.
+* **live**: the `video` profile fed like a camera, with the `webcam` profile's detector (background scans;
+  the file replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink
+  latency.
 
 It reports end-to-end fps, time per stage (waiting for decoded frames, detection, classification,
 tracking, sinks), faces per frame, peak memory, and recall: the share of the hand-checked faces in
@@ -42,7 +43,7 @@ from typing import Dict, List, Optional
 
 from reactlens.detector_eval import load_truth, match
 from reactlens.faces import iou
-from reactlens.profiles import CAMERA_RATE_HAAR
+from reactlens.profiles import BUILTIN_PROFILES, CAMERA_RATE_HAAR
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
@@ -190,7 +191,8 @@ def benchmark(
                 "classifier": {"use": "onnx", "model": str(seed_model), "threads": 1},
             },
         }
-        live = {**base, "overrides": {**overrides, "source.live": True, "detector.background_scan": True}}
+        webcam = BUILTIN_PROFILES["webcam"]["detector"]
+        live = {**base, "overrides": {"detector": dict(webcam), **overrides, "source.live": True}}
         entry = {}
         for label, spec in (("seed", seed), ("haar", haar), ("reactlens", ours), ("live", live)):
             print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)

@@ -239,16 +239,16 @@ class CameraRate(FaceDetector):
         self._thumb = thumb
         if cut:
             self._known, self._since_scan, self._pending = [], 0, None
+        if self._pending is not None and self._pending.done():  # a background scan finished: take its faces
+            found, self._pending = self._pending.result(), None
+            self._merge(frame, found, fresh=False)
         # a lost face may only be hidden from the local search: look over the whole frame again soon
         if self._since_scan % self.every == 0 or (lost and self._since_scan >= 2):
             if self._pool is None:
                 self._since_scan = 0
                 self._merge(frame, self.scan(frame), fresh=True)
-            elif self._pending is None:
+            elif self._pending is None:  # the next scan starts on this frame, with no frame lost in between
                 self._since_scan = 0
                 self._pending = self._pool.submit(self.scan, frame, self._scanner)
-        if self._pending is not None and self._pending.done():
-            found, self._pending = self._pending.result(), None
-            self._merge(frame, found, fresh=False)
         self._since_scan += 1
         return [k.found for k in self._known]

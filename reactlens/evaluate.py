@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from .components import Frame
-from .errors import ReactlensError
 from .detector_eval import darkened
+from .errors import ReactlensError
 from .faces import as_detection, box_for_crop
 from .metrics import classification_metrics
 

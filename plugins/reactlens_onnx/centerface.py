@@ -49,7 +49,8 @@ class CenterFaceDetector(FaceDetector):
     face (0..1; 0.4 finds dim faces 0.5 misses, at no cost in false faces on the shared clips). ``nms``:
     boxes overlapping more than this (IoU) are one face. ``min_size``: smallest face, source pixels.
     ``square``: report the Haar-style square box (the shipped classifiers' crop); false reports
-    CenterFace's own box. ``threads``: ONNX Runtime intra-op threads.
+    CenterFace's own box. ``threads``: ONNX Runtime intra-op threads (two: ~12% faster at
+    1080p on two cores, with the frames decoded on a thread of their own).
     """
 
     def __init__(
@@ -59,7 +60,7 @@ class CenterFaceDetector(FaceDetector):
         nms: float = 0.3,
         min_size: int = 8,
         square: bool = True,
-        threads: int = 1,
+        threads: int = 2,
     ) -> None:
         if not 0.0 < float(threshold) < 1.0:
             raise ReactlensError(f"threshold {threshold} must be between 0 and 1", "use 0.4 (0.3 finds more, dimmer)")
