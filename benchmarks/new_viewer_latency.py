@@ -45,8 +45,8 @@ def scenes():
     faces = [d.box for d in CenterFaceDetector(square=False).detect(Frame(with_faces, 0, 0.0, 0.0))]
     empty = with_faces.copy()
     for x, y, w, h in faces:  # paint each face over with a blur of its surroundings
-        x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
-        empty[y0 : y + h + h // 2, x0 : x + w + w // 2] = cv2.blur(empty[y0 : y + h + h // 2, x0 : x + w + w // 2], (61, 61))
+        x0, y0, x1, y1 = max(0, x - w // 2), max(0, y - h // 2), x + w + w // 2, y + h + h // 2
+        empty[y0:y1, x0:x1] = cv2.blur(empty[y0:y1, x0:x1], (61, 61))
     return empty, with_faces, faces
 
 
@@ -55,7 +55,6 @@ def one_appearance(detector, empty, with_faces, faces, start_index: int, rng: ra
     target = faces[0]
     appear_at = rng.uniform(1.0, 2.0)  # seconds of empty scene first, so the detector is in its stride
     t0 = time.monotonic()
-    index = start_index
     while True:
         now = time.monotonic() - t0
         frame_no = int(now * FPS)  # the newest frame the camera has captured: older ones were dropped
@@ -64,7 +63,6 @@ def one_appearance(detector, empty, with_faces, faces, start_index: int, rng: ra
         found = detector.detect(Frame(image, start_index + frame_no, frame_no / FPS, captured))
         if image is with_faces and any(iou(d.box, target) >= 0.3 for d in found):
             return time.monotonic() - (t0 + appear_at)
-        index += 1
         wait = t0 + (frame_no + 1) / FPS - time.monotonic()
         if wait > 0:
             time.sleep(wait)  # the next frame is not captured yet

@@ -194,8 +194,9 @@ class CameraRate(FaceDetector):
 
     # -- the component ------------------------------------------------------------------------------
 
-    def _merge(self, frame: Frame, found: List[Detection], fresh: bool) -> None:
-        """Add a full scan's faces; ``fresh``: the scan is of this very frame (else of a frame or more ago)."""
+    def _merge(self, frame: Frame, found: List[Detection], scanned: Frame) -> None:
+        """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
+        fresh = scanned is frame
         for detection in found:
             same = max(self._known, key=lambda k: iou(detection.box, k.box), default=None)
             if same is not None and iou(detection.box, same.box) >= 0.2:
@@ -206,7 +207,8 @@ class CameraRate(FaceDetector):
             if fresh:
                 self._known.append(_Known(detection, template=self._template(frame.image, detection.box)))
                 continue
-            known = _Known(detection)  # seen a frame or more ago: keep it only if the detector finds it here now
+            # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
+            known = _Known(detection, template=self._template(scanned.image, detection.box))
             if self._follow(frame, known) is not None:
                 self._known.append(known)
 
@@ -240,15 +242,15 @@ class CameraRate(FaceDetector):
         if cut:
             self._known, self._since_scan, self._pending = [], 0, None
         if self._pending is not None and self._pending.done():  # a background scan finished: take its faces
-            found, self._pending = self._pending.result(), None
-            self._merge(frame, found, fresh=False)
+            (found, scanned), self._pending = self._pending.result(), None
+            self._merge(frame, found, scanned)
         # a lost face may only be hidden from the local search: look over the whole frame again soon
         if self._since_scan % self.every == 0 or (lost and self._since_scan >= 2):
             if self._pool is None:
                 self._since_scan = 0
-                self._merge(frame, self.scan(frame), fresh=True)
+                self._merge(frame, self.scan(frame), frame)
             elif self._pending is None:  # the next scan starts on this frame, with no frame lost in between
                 self._since_scan = 0
-                self._pending = self._pool.submit(self.scan, frame, self._scanner)
+                self._pending = self._pool.submit(lambda f: (self.scan(f, self._scanner), f), frame)
         self._since_scan += 1
         return [k.found for k in self._known]

@@ -36,8 +36,8 @@ class DeepLensSmileNet(ExpressionClassifier):
         smile_label: str = "smile",
         size: int = 48,
         gray: bool = True,
-        crop_margin: float = 0.0,
-        crop_shift_y: float = 0.0,
+        crop_margin: float = 0.1,  # as the shipped smile-net.onnx metadata (the training crops)
+        crop_shift_y: float = 0.02,
         epoch: int = 0,
         gpu: int = 1,
         precision: str = "FP16",
