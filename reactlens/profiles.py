@@ -57,7 +57,7 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
     "webcam": {
         "description": "Live: camera 0 with a preview window, smile-net on ONNX Runtime, results to CSV.",
         "source": {"use": "opencv", "uri": 0},
-        # full scans back to back on a second thread, 640 wide: a new viewer is found in ~80 ms (README)
+        # full scans back to back on a second thread, 640 wide: a new viewer is found in ~90 ms (README)
         "detector": {**CAMERA_RATE_CNN, "background_scan": True, "every": 1, "detect_width": 640},
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
