@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml examples/reactlens-emotions/pyproject.toml scripts/boot
 demo: setup
 	$(BIN)/reactlens demo
 
+# the type checker covers the detector contract and the modules that implement it
+TYPED := reactlens/components.py reactlens/camera_rate.py reactlens/faces.py reactlens/detector_eval.py \
+	plugins/reactlens_onnx/centerface.py
+
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy --ignore-missing-imports --follow-imports=silent $(TYPED)
 	$(BIN)/pytest
 	$(BIN)/python benchmarks/harness.py --quick
 

@@ -111,7 +111,7 @@ def load_truth(xml_path: str, media_dir: Optional[str] = None) -> List[Truth]:
         truth = by_file.setdefault(path, Truth(path, frame is not None, {}))
         try:
             boxes = [
-                (int(b.get("left")), int(b.get("top")), int(b.get("width")), int(b.get("height")))
+                (int(b.get("left", "")), int(b.get("top", "")), int(b.get("width", "")), int(b.get("height", "")))
                 for b in image.iter("box")
             ]
         except (TypeError, ValueError):
