@@ -4,9 +4,11 @@ A full scan of a whole 1080p frame is expensive for every detector (a Haar casca
 30–100 ms on two cores). So the detector scans the whole frame only every ``every`` frames (shrunk to
 ``detect_width`` pixels wide) and, in the frames between, looks again only around the faces it already
 knows: each region is shrunk so the face is ~``track_face_px`` pixels and handed to the detector as a
-small frame of its own (or to its ``detect_near`` method, if it has one). When that misses (a turn, a
-hand, motion blur), the face's last appearance is searched for by template matching for up to ``coast``
-frames before the face is dropped. A scene cut or a lost face brings the next full scan forward.
+small frame of its own (or to its ``detect_near`` method, if it has one) every ``redetect`` frames, and
+followed by template matching (its last appearance, searched for nearby) in the frames between. When
+the detector misses it (a turn, a hand, motion blur), template matching carries the face through up to
+``coast`` failed re-detections before it is dropped. A scene cut or a lost face brings the next full
+scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the wrapped detector gives.
 
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back).
@@ -204,12 +206,9 @@ class CameraRate(FaceDetector):
                     same.found, same.misses = detection, 0
                     same.template = self._template(frame.image, detection.box)
                 continue
-            if fresh:
-                self._known.append(_Known(detection, template=self._template(frame.image, detection.box)))
-                continue
-            # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
             known = _Known(detection, template=self._template(scanned.image, detection.box))
-            if self._follow(frame, known) is not None:
+            # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
+            if fresh or self._follow(frame, known) is not None:
                 self._known.append(known)
 
     def detect(self, frame: Frame) -> List[Detection]:

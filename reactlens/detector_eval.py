@@ -10,7 +10,7 @@ Ground truth is XML in the form of dlib's ``imglab`` files (``../shared/media/ph
 ``file`` is a photo or a video, relative to the XML file's folder (or to ``media_dir``); a video's
 images name the frames that were annotated. A video is screened frame by frame in order, so a detector
 at camera rate is judged as it runs (tracking between full scans included), on the annotated frames.
-``darken`` simulates a dim room: every frame is scaled to that share of its light and given sensor noise.
+``light`` below 1 simulates a dim room: every frame is scaled to that share of its light, with sensor noise.
 """
 
 from __future__ import annotations
@@ -190,9 +190,10 @@ def score_detector(
                 continue
             want = truth.frames[index]
             faces += len(want)
-            for threshold in IOU_THRESHOLDS:
-                found[threshold] += match(want, boxes, threshold)
-            false += len(boxes) - match(want, boxes, min(IOU_THRESHOLDS))
+            hits = {threshold: match(want, boxes, threshold) for threshold in IOU_THRESHOLDS}
+            for threshold, count in hits.items():
+                found[threshold] += count
+            false += len(boxes) - hits[min(IOU_THRESHOLDS)]
         score.files.append(FileScore(truth.path, len(truth.frames), faces, found, false, seconds, processed))
     return score
 

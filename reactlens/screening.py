@@ -12,7 +12,6 @@ import numpy as np
 
 from .components import Detection, Frame
 from .errors import ComponentError, ReactlensError, StopScreening
-from .faces import as_detection
 from .plugins import PluginHost
 from .profiles import ComponentSpec, Profile
 from .records import Record, Session, new_session_id
@@ -228,7 +227,7 @@ class Screening:
                 raise self.source.failure("reading a frame", exc) from exc
             t1 = clock()
             try:
-                found: List[Detection] = [as_detection(f) for f in detector.instance.detect(frame)]
+                found: List[Detection] = list(detector.instance.detect(frame))  # CameraRate: Detections
             except (ReactlensError, StopScreening, KeyboardInterrupt):
                 raise
             except Exception as exc:

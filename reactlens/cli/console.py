@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -28,3 +31,13 @@ def configure_logging(level: int = logging.INFO) -> None:
         logger.addHandler(_ConsoleHandler())
     logger.setLevel(level)
     logger.propagate = False
+
+
+@contextmanager
+def counting(what: str, total: int, quiet: bool = False) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for ``total`` items (none when ``quiet``); yields the call that counts one."""
+    with Progress(
+        TextColumn(what), BarColumn(), MofNCompleteColumn(), console=err_console, disable=quiet, transient=True
+    ) as progress:
+        task = progress.add_task(what, total=total)
+        yield lambda: progress.advance(task)

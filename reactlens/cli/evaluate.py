@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ..detector_eval import frame_count, load_truth, score_detector
@@ -19,7 +18,7 @@ from ..evaluate import labelled_images
 from ..metrics import format_confusion
 from ..plugins import get_host
 from . import app
-from .console import err_console, out_console
+from .console import counting, err_console, out_console
 from .run import build_profile
 
 
@@ -56,16 +55,8 @@ def evaluate(
             raise ReactlensError(f"--map {pair!r} is not FOLDER=LABEL", "for example --map happy=smile")
         mapping[folder_name] = label
     items = labelled_images(str(folder), classifier.labels, mapping, others)
-    with Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        disable=json_out,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("images", total=len(items))
-        result = run_evaluation(items, classifier, detector, lambda: progress.advance(task), light)
+    with counting("evaluating", len(items), quiet=json_out) as advance:
+        result = run_evaluation(items, classifier, detector, advance, light)
     if result.unreadable:
         err_console.print(
             f"reactlens: warning: {len(result.unreadable)} unreadable images skipped (first: {result.unreadable[0]})",
@@ -122,18 +113,8 @@ def evaluate_detector(
     host = get_host()
     spec = chosen.detector
     truths = [t for path in truth for t in load_truth(str(path), str(media) if media else None)]
-    with Progress(
-        TextColumn("detecting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        disable=json_out,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("frames", total=frame_count(truths))
-        result = score_detector(
-            truths, lambda: host.create("detector", spec.use, dict(spec.options)), light, lambda: progress.advance(task)
-        )
+    with counting("detecting", frame_count(truths), quiet=json_out) as advance:
+        result = score_detector(truths, lambda: host.create("detector", spec.use, dict(spec.options)), light, advance)
     summary = {"detector": spec.use, "options": spec.options, "light": light, **result.to_dict()}
     if json_out:
         out_console.print_json(json.dumps(summary))
