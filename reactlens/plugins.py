@@ -207,13 +207,20 @@ class PluginHost:
             own = component.own_options()
             rate = {k: v for k, v in options.items() if k in CAMERA_RATE_OPTIONS and k not in own}
             inner = {k: v for k, v in options.items() if k not in rate}
-            return CameraRate(self._build(component, inner), **rate, scan_factory=lambda: self._build(component, inner))
-        return self._build(component, options)
 
-    def _build(self, component: Component, options: Dict[str, Any]) -> Any:
+            def build() -> Any:
+                return self._started(component, lambda: component.factory(**inner))
+
+            detector = build()
+            return self._started(component, lambda: CameraRate(detector, **rate, scan_factory=build))
+        return self._started(component, lambda: component.factory(**options))
+
+    @staticmethod
+    def _started(component: Component, make: Callable[[], Any]) -> Any:
+        """What ``make`` builds for ``component``; any failure but a ``ReactlensError`` as one ``ComponentError``."""
         kind, name = component.kind, component.name
         try:
-            return component.factory(**options)
+            return make()
         except ReactlensError:
             raise
         except Exception as exc:

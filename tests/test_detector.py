@@ -180,3 +180,12 @@ def test_evaluate_detector_names_a_bad_ground_truth_file(tmp_path):
     bad.write_text("<dataset><images><image file='missing.jpg'/></images></dataset>")
     result = run_cli("evaluate-detector", str(bad))
     assert result.returncode == 2 and "missing.jpg" in result.stderr and "--media" in result.stderr
+
+
+def test_a_malformed_camera_rate_option_is_one_line_and_writes_nothing(clip, tmp_path):
+    from .conftest import assert_one_line_error
+
+    out = tmp_path / "out.csv"
+    result = run_cli("run", "--source", str(clip), "--csv", str(out), "--set", "detector.redetect=abc")
+    assert_one_line_error(result, "detector 'centerface'", "failed to start", "'abc'")
+    assert not out.exists()
