@@ -54,6 +54,9 @@ def main() -> None:
     """Entry point: run the CLI, turning user-fixable problems into one line on stderr and exit code 2."""
     configure_logging()
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C (SIGINT) ends a run cleanly even when the shell started us with it ignored (a background job
+    # in a script): Python keeps an inherited "ignore", so `kill -INT` would otherwise do nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _register_commands()
         code = app(prog_name="reactlens", standalone_mode=False)
