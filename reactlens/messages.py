@@ -14,7 +14,8 @@ duplicates that at-least-once delivery (QoS 1) allows. AWS IoT Core refuses mess
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, Iterator, List
+import math
+from typing import Dict, Iterable, Iterator, List, Optional
 
 SCHEMA = "reactlens.records/1"
 #: AWS IoT Core's payload limit.
@@ -59,3 +60,46 @@ def decode(payload: bytes) -> Dict[str, object]:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("records"), list):
         raise ValueError(f"not a {SCHEMA} message")
     return data
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) and math.isfinite(value)
+
+
+def _is_probability(value: object) -> bool:
+    return _is_number(value) and 0.0 <= float(value) <= 1.0  # type: ignore[arg-type]
+
+
+def record_problem(record: object) -> Optional[str]:
+    """Why ``record`` does not follow the schema above (None when it does): keys, types, ranges, label."""
+    if not isinstance(record, dict):
+        return "a record is not a JSON object"
+    for key in ("record_id", "session_id", "label"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            return f"'{key}' is not a non-empty string"
+    for key in ("frame", "face_id", "x", "y", "w", "h"):
+        if not _is_int(record.get(key)):
+            return f"'{key}' is not a whole number"
+    if record["frame"] < 0 or record["face_id"] < 0:
+        return "'frame' or 'face_id' is negative"
+    if record["w"] <= 0 or record["h"] <= 0:
+        return "'w' or 'h' is not positive"
+    if not _is_number(record.get("time_s")):
+        return "'time_s' is not a finite number"
+    for key in ("smile", "face_score"):
+        if record.get(key) is not None and not _is_probability(record[key]):
+            return f"'{key}' is not a probability (0 to 1)"
+    scores = record.get("scores")
+    if not isinstance(scores, dict) or not scores:
+        return "'scores' is not an object of label probabilities"
+    if not all(isinstance(k, str) and _is_probability(v) for k, v in scores.items()):
+        return "a value in 'scores' is not a probability (0 to 1)"
+    if record["label"] not in scores:
+        return f"label '{record['label']}' is not one of its scores"
+    if not isinstance(record.get("media", ""), str):
+        return "'media' is not a string"
+    return None

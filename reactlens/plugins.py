@@ -20,6 +20,7 @@ import pluggy
 from . import hookspecs
 from .camera_rate import CAMERA_RATE_OPTIONS, CameraRate
 from .errors import ComponentError, ReactlensError
+from .option_types import check_value, declared_types
 
 log = logging.getLogger("reactlens")
 
@@ -66,6 +67,18 @@ class Component:
         if self.kind != "detector":
             return own
         return {**own, **{k: v for k, v in CAMERA_RATE_OPTIONS.items() if k not in own}}
+
+    def option_types(self) -> Dict[str, Tuple[type, ...]]:
+        """The scalar types each option takes, as ``options()`` lists them (see ``option_types``)."""
+        own = declared_types(self.factory)
+        if self.kind != "detector":
+            return own
+        rate = declared_types(CameraRate)
+        return {**own, **{k: rate[k] for k in CAMERA_RATE_OPTIONS if k in rate and k not in self.own_options()}}
+
+    def option_key(self, option: str) -> str:
+        """How ``--set`` names one of this component's options."""
+        return f"sinks.{self.name}.{option}" if self.kind == "sink" else f"{self.kind}.{option}"
 
 
 @dataclass
@@ -250,8 +263,12 @@ def check_options(component: Component, options: Dict[str, Any]) -> None:
     if missing:
         raise ReactlensError(
             f"{label} needs option {', '.join(missing)}",
-            f"set it in the profile or with --set {component.kind}.{missing[0]}=VALUE",
+            f"set it in the profile or with --set {component.option_key(missing[0])}=VALUE",
         )
+    types = component.option_types()
+    for name, value in options.items():
+        if name in types:
+            check_value(component.option_key(name), value, types[name], known.get(name))
 
 
 _host: Optional[PluginHost] = None

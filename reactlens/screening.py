@@ -28,6 +28,8 @@ class Stats:
     frames: int = 0
     face_frames: int = 0
     smiling_face_frames: int = 0
+    #: Face-frames per label, counting each face under its most probable label.
+    label_face_frames: Dict[str, int] = field(default_factory=dict)
     dropped_frames: int = 0
     started: float = field(default_factory=time.perf_counter)
     finished: Optional[float] = None
@@ -47,6 +49,11 @@ class Stats:
     @property
     def smiling_share(self) -> float:
         return self.smiling_face_frames / self.face_frames if self.face_frames else 0.0
+
+    def label_shares(self) -> Dict[str, float]:
+        """Each label's share of the face-frames, most frequent first."""
+        ranked = sorted(self.label_face_frames.items(), key=lambda kv: -kv[1])
+        return {label: n / self.face_frames for label, n in ranked} if self.face_frames else {}
 
     def latency_ms(self, quantile: float) -> float:
         """A quantile of the capture-to-sinks latency, in milliseconds (0 when nothing was measured)."""
@@ -72,6 +79,7 @@ class Summary:
             "face_frames": s.face_frames,
             "smiling_face_frames": s.smiling_face_frames,
             "smiling_share": round(s.smiling_share, 4),
+            "label_shares": {k: round(v, 4) for k, v in s.label_shares().items()},
             "dropped_frames": s.dropped_frames,
             "elapsed_s": round(s.elapsed_s, 3),
             "fps": round(s.fps, 2),
@@ -261,8 +269,12 @@ class Screening:
             t5 = clock()
             stats.frames += 1
             stats.face_frames += len(records)
-            if smile_index is not None and len(probs):
-                stats.smiling_face_frames += int(np.count_nonzero(probs.argmax(axis=1) == smile_index))
+            if len(probs):
+                top = np.bincount(probs.argmax(axis=1), minlength=len(labels))
+                for label, count in zip(labels, top.tolist()):
+                    stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
+                if smile_index is not None:
+                    stats.smiling_face_frames += int(top[smile_index])
             stage["decode"] += t1 - t0
             stage["detect"] += t2 - t1
             stage["classify"] += t3 - t2

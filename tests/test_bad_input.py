@@ -29,6 +29,31 @@ def test_truncated_video(tiny_model, tmp_path, clip):
     assert_one_line_error(run_cli("run", "--source", str(broken), "--model", str(tiny_model)), "broken.mp4")
 
 
+def test_a_video_that_ends_early_is_an_error_and_keeps_its_records(tiny_model, tmp_path, clip):
+    """A file cut short (a copy interrupted) with its index up front: frames decode until the cut."""
+    av = pytest.importorskip("av")
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(clip)) as src, av.open(str(whole), "w", options={"movflags": "faststart"}) as dst:
+        stream = dst.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        frames = 0
+        for image in src.decode(video=0):
+            for packet in stream.encode(image.reformat(format="yuv420p")):
+                dst.mux(packet)
+            frames += 1
+        for packet in stream.encode():
+            dst.mux(packet)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    csv_path = tmp_path / "cut.csv"
+    result = run_cli("run", "--source", str(cut), "--model", str(tiny_model), "--csv", str(csv_path))
+    assert_one_line_error(result, "cut.mp4 ended after", f"of its {frames} frames", "truncated", "results up to")
+    kept = int(result.stderr.split("ended after ")[1].split()[0])
+    assert 0 < kept < frames
+    with open(csv_path) as handle:
+        assert {int(row.split(",")[1]) for row in list(handle)[1:]} == set(range(kept))
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
 def test_unreadable_source(tiny_model, tmp_path, clip):
     locked = tmp_path / "locked.mp4"

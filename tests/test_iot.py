@@ -303,6 +303,13 @@ def test_world_readable_key_warns_and_no_credential_is_logged(pki, tmp_path, cap
     assert "PRIVATE KEY" not in caplog.text
 
 
+def test_a_broker_that_is_not_an_mqtt_url_is_named(tmp_path):
+    for bad in ("htp:/x", "http://host", "mqtts://host/path"):
+        result = run_cli("collect", "--broker", bad, "--out", str(tmp_path / "store.sqlite"))
+        assert_one_line_error(result, f"broker '{bad}' is not an MQTT URL", "mqtts://HOST:8883")
+    assert not (tmp_path / "store.sqlite").exists()
+
+
 def test_plain_mqtt_to_another_host_is_refused():
     with pytest.raises(ReactlensError, match="unencrypted"):
         IotSink(broker="mqtt://broker.example.com", topic="reactlens/cam")._make_transport()
@@ -362,6 +369,33 @@ def test_collect_cli_resumes_its_session_and_stores_what_report_reads(broker, tm
     report = run_cli("report", str(store), "--out", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "report" / "report.html").exists()
+
+
+def test_collect_refuses_records_that_break_the_schema_and_counts_them(broker, tmp_path, caplog):
+    import paho.mqtt.client as mqtt
+
+    good = record(0, 0, 0.9).to_dict()
+    bad = [
+        {**record(1, 0, 0.9).to_dict(), "frame": "NaN"},
+        {**record(2, 0, 0.9).to_dict(), "smile": 7},
+        {**record(3, 0, 0.9).to_dict(), "label": "laugh"},  # not one of its scores
+        {**record(4, 0, 0.9).to_dict(), "time_s": None},
+        {k: v for k, v in record(5, 0, 0.9).to_dict().items() if k != "face_id"},
+    ]
+    collecting = Collecting(broker.url, tmp_path / "store.sqlite")
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="rogue")
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    payload = json.dumps({"schema": "reactlens.records/1", "camera": "rogue", "records": [*bad, good]})
+    with caplog.at_level("WARNING", logger="reactlens"):
+        client.publish("reactlens/rogue", payload, qos=1).wait_for_publish(10)
+        collecting.finish(1)
+    client.loop_stop()
+    client.disconnect()
+    assert stored_ids(tmp_path / "store.sqlite") == [good["record_id"]]
+    assert collecting.collector.invalid == len(bad)
+    warnings = [r.getMessage() for r in caplog.records if "refusing a record" in r.getMessage()]
+    assert warnings == ["refusing a record on reactlens/rogue: 'frame' is not a whole number (further ones are only counted)"]
 
 
 def test_collect_with_the_broker_down_fails_at_once_unless_told_to_wait(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,32 @@ def test_unknown_component_and_option_say_what_exists():
         ReactlensError, match=r"unknown option scale for detector 'haar'.*valid options: cascade, scale_factor"
     ):
         host.create("detector", "haar", {"scale": 2})
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("detector.scale_factor=[[", "option detector.scale_factor=[[ is not a number; give a number, for example"),
+        ("detector.min_size=abc", "option detector.min_size=abc is not a whole number"),
+        ("detector.every=1.5", "option detector.every=1.5 is not a whole number"),  # a camera-rate option
+        ("detector.track=3", "option detector.track=3 is not true or false"),
+        ("sinks.csv.flush_s=soon", "option sinks.csv.flush_s=soon is not a number"),
+    ],
+)
+def test_an_option_of_the_wrong_type_names_the_option_and_the_type(clip, tiny_model, setting, expected):
+    args = ("run", "--source", str(clip), "--model", str(tiny_model), "--set", "detector.use=haar", "--set", setting)
+    assert_one_line_error(run_cli(*args, "-q"), expected)
+
+
+def test_plugins_options_fit_an_80_column_terminal():
+    result = run_cli("plugins", "--options", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    heading = lines.index(next(line for line in lines if line.startswith("detector centerface")))
+    block = "\n".join(lines[heading : heading + 24])
+    for option, default, takes in [("threshold", "0.4", "a number"), ("every", "1", "a whole number")]:
+        assert re.search(rf"^\s+{option}\s+{re.escape(default)}\s+{takes}\s*$", block, re.M), block
 
 
 def test_unknown_option_on_the_command_line(clip, tiny_model):

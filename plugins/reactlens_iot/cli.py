@@ -59,6 +59,7 @@ def collect(
     store = collector.store
     out_console.print(
         f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "
-        f"({store.duplicates} duplicates dropped, {collector.rejected} foreign messages ignored)",
+        f"({store.duplicates} duplicates dropped, {collector.invalid} invalid records refused, "
+        f"{collector.rejected} foreign messages ignored)",
         markup=False,
     )

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from reactlens.messages import decode
+from reactlens.messages import decode, record_problem
 
 from .connection import Connection, check_plain, new_client, parse_broker, tls_context
 from .store import RecordStore
@@ -35,7 +35,10 @@ class Collector:
         context = tls_context(ca, cert, key) if self.broker.tls else None
         self.topic = topic
         self.store = RecordStore(out)
+        #: Messages that are not reactlens records at all.
         self.rejected = 0
+        #: Records in reactlens messages that break the schema (wrong type or range): kept out of the store.
+        self.invalid = 0
         self.last_message = time.monotonic()
         self._wake = threading.Event()
         client = new_client(client_id or f"reactlens-collect-{socket.gethostname()}", persistent=True)
@@ -56,11 +59,22 @@ class Collector:
     def _message(self, client, userdata, msg) -> None:
         try:
             data = decode(msg.payload)
-            self.store.add(data["records"], str(data.get("camera", "")), msg.topic)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, UnicodeDecodeError):
             self.rejected += 1
             if self.rejected == 1:
                 log.warning("ignoring a message on %s that is not reactlens records", msg.topic)
+        else:
+            valid = []
+            for record in data["records"]:
+                problem = record_problem(record)
+                if problem is None:
+                    valid.append(record)
+                    continue
+                self.invalid += 1
+                if self.invalid == 1:
+                    log.warning("refusing a record on %s: %s (further ones are only counted)", msg.topic, problem)
+            if valid:
+                self.store.add(valid, str(data.get("camera", "")), msg.topic)
         self.last_message = time.monotonic()
         self._wake.set()
 

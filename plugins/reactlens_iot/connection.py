@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import socket
 import ssl
 import stat
@@ -38,18 +39,26 @@ class Broker:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
+#: A bare broker: a host name or address, optionally with a port (TLS is implied).
+BARE_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
+MQTT_URL_FIX = "use mqtts://HOST:8883 (AWS IoT) or mqtt://127.0.0.1:1883"
+
+
 def parse_broker(url: str) -> Broker:
     """A broker URL (or bare host name, meaning TLS on 8883) as a Broker."""
+    given = url
     if "://" not in url:
+        if not BARE_HOST.match(url):
+            raise ReactlensError(f"broker '{given}' is not an MQTT URL", MQTT_URL_FIX)
         url = "mqtts://" + url
     parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ReactlensError(f"broker '{url}' is not an MQTT URL", "use mqtts://HOST:8883 or mqtt://127.0.0.1:1883")
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname or parts.path not in ("", "/"):
+        raise ReactlensError(f"broker '{given}' is not an MQTT URL", MQTT_URL_FIX)
     tls = parts.scheme == "mqtts"
     try:
         port = parts.port or (8883 if tls else 1883)
     except ValueError:
-        raise ReactlensError(f"broker '{url}' has a bad port", "use a number such as 8883") from None
+        raise ReactlensError(f"broker '{given}' has a bad port", "use a number such as 8883") from None
     return Broker(parts.hostname, port, tls)
 
 

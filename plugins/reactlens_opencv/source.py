@@ -117,14 +117,27 @@ class OpenCVSource(FrameSource):
                 raise item
             yield item
 
+    def _ended_early(self, frames: int) -> object:
+        """The end marker for a file whose reads stopped after ``frames`` frames: an error if it promised more."""
+        total = self.total_frames
+        # a container's frame count may be an estimate (duration × rate): allow a small shortfall
+        if total is None or frames + max(2, 0.02 * total) >= total:
+            return _END
+        return ReactlensError(
+            f"{self.uri} ended after {frames} of its {total} frames (the file is truncated or corrupt)",
+            "results up to that frame are saved; copy the file again or re-encode it",
+        )
+
     def _decode_ahead(self, slot: queue.Queue) -> None:
         """File mode: decode every frame, at most ``prefetch`` ahead of the loop."""
         started = time.monotonic()
         index = 0
+        end: object = _END
         try:
             while not self._stop.is_set():
                 ok, image, time_s = self._read(index, started)
                 if not ok:
+                    end = self._ended_early(index)
                     break
                 frame = Frame(image, index, time_s, time.monotonic())
                 while not self._stop.is_set():
@@ -135,7 +148,7 @@ class OpenCVSource(FrameSource):
                         continue
                 index += 1
         finally:
-            self._finish(slot, _END)
+            self._finish(slot, end)
 
     def _decode_live(self, slot: queue.Queue) -> None:
         """Live mode: always keep only the newest frame; an unread older frame is dropped."""
@@ -153,6 +166,7 @@ class OpenCVSource(FrameSource):
                 ok, image, time_s = self._read(index, started)
                 if not ok:
                     if not (self.is_camera or self.is_stream):
+                        end = self._ended_early(index)
                         break
                     failures += 1
                     if failures >= MAX_FAILED_READS:

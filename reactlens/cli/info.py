@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import Optional
+from typing import List, Optional
 
 import typer
+from rich import box
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
-from ..plugins import get_host
+from ..option_types import TYPE_WORDS
+from ..plugins import Plugin, get_host
 from ..profiles import ProfileBook, load_config
 from . import app
 from .console import out_console
@@ -27,6 +31,9 @@ def plugins(
     if json_out:
         out_console.print_json(json.dumps([p.to_dict() for p in found]))
         return
+    if options:
+        print_options(found)
+        return
     table = Table(show_lines=False)
     for column in ("plugin", "version", "kind", "component", "description"):
         table.add_column(column)
@@ -38,15 +45,31 @@ def plugins(
         if not plugin.components:
             table.add_row(name, plugin.version or "", "", "", "hooks: " + ", ".join(plugin.hooks))
         for component in plugin.components:
-            description = component.description
-            if options:
-                opts = ", ".join(
-                    k if v is inspect.Parameter.empty else f"{k}={v!r}" for k, v in component.options().items()
-                )
-                description += f"\n[dim]options: {opts or 'none'}[/dim]"
-            table.add_row(name, plugin.version or "", component.kind, component.name, description)
+            table.add_row(name, plugin.version or "", component.kind, component.name, component.description)
             name = ""
     out_console.print(table)
+
+
+def print_options(found: List[Plugin]) -> None:
+    """Each component as a heading and its options as rows (option, default, what it takes): fits 80 columns."""
+    for plugin in found:
+        for component in plugin.components:
+            out_console.print(
+                f"[bold]{component.kind} {component.name}[/bold] [dim](plugin {plugin.name} {plugin.version or ''})[/dim]"
+            )
+            out_console.print(Padding(Text(component.description), (0, 0, 0, 2), expand=False))
+            table = Table(box=box.SIMPLE, padding=(0, 1), pad_edge=False, show_edge=False)
+            table.add_column("  option", no_wrap=True)
+            table.add_column("default", overflow="fold")
+            table.add_column("takes", no_wrap=True)
+            types = component.option_types()
+            for option, default in component.options().items():
+                shown = "(required)" if default is inspect.Parameter.empty else repr(default)
+                takes = " or ".join(TYPE_WORDS[t] for t in types.get(option, ()) if t in TYPE_WORDS)
+                table.add_row(f"  {option}", shown, takes)
+            if component.options():
+                out_console.print(table)
+            out_console.print()
 
 
 @app.command()

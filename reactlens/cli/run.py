@@ -85,8 +85,10 @@ class _Display:
     def __enter__(self) -> _Display:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *exc) -> None:
         if self._started:
+            if kind is not None:  # an error ends the run: its one line replaces the bar
+                self.progress.live.transient = True
             self.progress.stop()
 
     def update(self, stats: Stats, frame) -> None:
@@ -110,9 +112,13 @@ def print_summary(summary: Summary, as_json: bool) -> None:
         return
     s = summary.stats
     state = "interrupted" if summary.interrupted else "done"
+    if summary.session.smile_label is not None:
+        measured = f"{100 * s.smiling_share:.1f}% smiling"
+    else:  # a classifier without a smile label: its three most frequent labels
+        measured = " ".join(f"{100 * share:.1f}% {label}," for label, share in list(s.label_shares().items())[:3])
+        measured = measured.rstrip(",") or "no faces"
     err_console.print(
-        f"{state}: {s.frames} frames, {s.face_frames} face-frames, "
-        f"{100 * s.smiling_share:.1f}% smiling, {s.fps:.1f} fps"
+        f"{state}: {s.frames} frames, {s.face_frames} face-frames, {measured}, {s.fps:.1f} fps"
         + (f", {s.dropped_frames} frames dropped to stay live" if s.dropped_frames else "")
         + f" · session {summary.session.session_id}",
         markup=False,
