@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml examples/reactlens-emotions/pyproject.toml scripts/boot
 demo: setup
 	$(BIN)/reactlens demo
 
-# the type checker covers the detector contract and the modules that implement it
+# the type checker covers the detector contract and the modules that implement it, the record schema,
+# option checking, and the report (its statistics and its outputs)
 TYPED := reactlens/components.py reactlens/camera_rate.py reactlens/faces.py reactlens/detector_eval.py \
-	plugins/reactlens_onnx/centerface.py
+	plugins/reactlens_onnx/centerface.py reactlens/messages.py reactlens/option_types.py \
+	reactlens/report/*.py reactlens/cli/report.py
 
 test: setup
 	$(BIN)/ruff check .

@@ -41,7 +41,7 @@ def declared_types(factory: Callable[..., Any]) -> Dict[str, Tuple[type, ...]]:
         params = inspect.signature(factory).parameters
     except (TypeError, ValueError):
         return {}
-    target = factory.__init__ if inspect.isclass(factory) else factory  # type: ignore[misc]
+    target = factory.__init__ if inspect.isclass(factory) else factory
     try:
         hints = typing.get_type_hints(target)
     except Exception:  # unresolvable annotations: fall back to the defaults' types

@@ -395,7 +395,9 @@ def test_collect_refuses_records_that_break_the_schema_and_counts_them(broker, t
     assert stored_ids(tmp_path / "store.sqlite") == [good["record_id"]]
     assert collecting.collector.invalid == len(bad)
     warnings = [r.getMessage() for r in caplog.records if "refusing a record" in r.getMessage()]
-    assert warnings == ["refusing a record on reactlens/rogue: 'frame' is not a whole number (further ones are only counted)"]
+    assert warnings == [
+        "refusing a record on reactlens/rogue: 'frame' is not a whole number (further ones are only counted)"
+    ]
 
 
 def test_collect_with_the_broker_down_fails_at_once_unless_told_to_wait(tmp_path):

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from reactlens.records import csv_header
-from reactlens.report.audience import analyse, timestamp
+from reactlens.report.audience import CURVE_COLUMNS, analyse, timestamp
+from reactlens.report.figures import tick_step
 from reactlens.report.load import load_results
-from reactlens.report.render import tick_step
 from reactlens.report.signal import SignalParams, hysteresis, laugh_events, smooth
 
 from .conftest import assert_one_line_error, run_cli
@@ -101,19 +103,22 @@ def test_per_second_curve_and_moments_with_known_answers(tmp_path):
         },
     )
     audience = analyse(load_results([str(path)]))
-    curve = audience.curve.set_index("second")
+    assert audience.labels == ("neutral", "smile") and audience.smile_label == "smile"
+    curve = audience.label_curve("smile")
     assert curve.index.tolist() == list(range(10))
     assert curve["viewers"].tolist() == [3, 3, 3, 3, 2, 2, 2, 2, 2, 2]
     # second 0: only viewer 1 smiles of three viewers
-    assert curve.loc[0, "smiling_share"] == pytest.approx(1 / 3, abs=1e-4)
-    assert curve.loc[0, "mean_smile"] == pytest.approx((0.0 + 0.7 + 0.1) / 3, abs=1e-4)
+    assert curve.loc[0, "share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert curve.loc[0, "mean"] == pytest.approx((0.0 + 0.7 + 0.1) / 3, abs=1e-4)
+    assert curve.loc[0, "share_low"] < 1 / 3 < curve.loc[0, "share_high"]
     # seconds 4-5: viewers 0 and 1 both smiling, viewer 2 gone
-    assert curve.loc[5, "smiling_share"] == 1.0
+    assert curve.loc[5, "share"] == 1.0
     assert curve["laughs"].sum() == 1 and curve.loc[3, "laughs"] == 1
-    assert audience.moments[0]["second"] == 3 and audience.moments[0]["laughs"] == 1
+    assert audience.label_curve("neutral")["laughs"].sum() == 0  # laughs belong to the smile label
+    assert audience.moments["smile"][0]["second"] == 3 and audience.moments["smile"][0]["laughs"] == 1
     viewers = {v["face_id"]: v for v in audience.viewers}
-    assert viewers[0]["laughs"] == 1 and viewers[1]["laughs"] == 0 and viewers[1]["share_smiling"] == 1.0
-    assert viewers[2]["seconds_present"] == 4 and viewers[2]["share_smiling"] == 0.0
+    assert viewers[0]["laughs"] == 1 and viewers[1]["laughs"] == 0 and viewers[1]["labels"]["smile"]["share"] == 1.0
+    assert viewers[2]["seconds_present"] == 4 and viewers[2]["labels"]["smile"]["share"] == 0.0
     assert audience.sessions == [
         {"session_id": "s1", "media": "Film", "records": 240, "frames": 100, "viewers": 3, "start_s": 0.0, "end_s": 9.9}
     ]
@@ -124,10 +129,10 @@ def test_sessions_of_the_same_media_line_up_on_the_media_timeline(tmp_path):
     a = write_results(tmp_path / "a.csv", "s1", {0: seconds((63, 0.0), (3, 1.0))})
     b = write_results(tmp_path / "b.csv", "s2", {0: seconds((3, 0.0), (3, 1.0))}, offset=60.0)
     audience = analyse(load_results([str(a), str(b)]))
-    curve = audience.curve.set_index("second")
+    curve = audience.label_curve("smile")
     assert curve.loc[63, "laughs"] == 2 and curve.loc[63, "viewers"] == 2
     assert curve.loc[10, "viewers"] == 1
-    assert audience.moments[0]["timestamp"] == "1:03"
+    assert audience.moments["smile"][0]["timestamp"] == "1:03"
     assert len(audience.sessions) == 2
 
 
@@ -135,16 +140,23 @@ def test_report_files_and_cli(tmp_path):
     a = write_results(tmp_path / "a.csv", "s1", {0: seconds((3, 0.0), (3, 1.0), (2, 0.0)), 1: seconds((8, 0.2))})
     result = run_cli("report", str(a), "--out", str(tmp_path / "rep"))
     assert result.returncode == 0, result.stderr
+    assert "smile: 0:03 50%" in result.stdout  # one of the two viewers laughs
     out = tmp_path / "rep"
     rows = list(csv.DictReader((out / "reaction.csv").open()))
-    assert list(rows[0]) == ["second", "viewers", "smiling_share", "mean_smile", "laughs"] and len(rows) == 8
+    assert list(rows[0]) == CURVE_COLUMNS and len(rows) == 2 * 8  # two labels, eight seconds
+    parquet = pq.read_table(out / "reaction.parquet").to_pandas()
+    assert parquet.equals(pd.read_csv(out / "reaction.csv"))
+    tidy = pd.read_parquet(out / "viewer_scores.parquet")
+    assert list(tidy.columns) == ["time_s", "session", "viewer", "label", "value"]
+    assert len(tidy) == 2 * 2 * 8  # viewers × labels × seconds
+    assert tidy.query("viewer == 's1:1' and label == 'smile'")["value"].tolist() == [0.2] * 8
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["totals"]["laughs"] == 1 and summary["top_moments"][0]["timestamp"] == "0:03"
-    assert {"curve", "viewers", "sessions", "definitions"} <= set(summary)
+    assert summary["totals"]["laughs"] == 1 and summary["top_moments"]["smile"][0]["timestamp"] == "0:03"
+    assert summary["labels"] == ["neutral", "smile"] and "Bayesian-bootstrap" in summary["definitions"]["band"]
     assert (out / "reaction.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (out / "reaction.svg").read_bytes()[:2000]
     page = (out / "report.html").read_text()
-    assert "data:image/png;base64," in page and "http" not in page.replace("https://", "").split("<body>")[0]
-    assert "<script src" not in page and "Top moments" in page
+    assert "<script src" not in page and "<link" not in page and "uPlot" in page and "Top moments" in page
 
 
 def test_report_refuses_mixed_media_and_bad_files(tmp_path):

@@ -11,7 +11,7 @@ from ..errors import ReactlensError
 from ..profiles import ProfileBook
 from ..report.audience import analyse
 from ..report.load import load_results
-from ..report.render import write_report
+from ..report.write import write_report
 from . import app
 from .console import err_console, out_console
 from .run import execute, print_summary
@@ -45,7 +45,7 @@ def demo(
     )
     summary = execute(profile, quiet)
     print_summary(summary, as_json=False)
-    paths = write_report(analyse(load_results([str(csv_path)])), str(out / "report"))
+    paths = write_report([analyse(load_results([str(csv_path)]))], str(out / "report"))
     out_console.print(f"results:         {csv_path}", markup=False)
     out_console.print(f"annotated video: {annotated}", markup=False)
     out_console.print(f"report:          {paths['report.html']}", markup=False)

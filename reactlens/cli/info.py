@@ -54,9 +54,8 @@ def print_options(found: List[Plugin]) -> None:
     """Each component as a heading and its options as rows (option, default, what it takes): fits 80 columns."""
     for plugin in found:
         for component in plugin.components:
-            out_console.print(
-                f"[bold]{component.kind} {component.name}[/bold] [dim](plugin {plugin.name} {plugin.version or ''})[/dim]"
-            )
+            origin = f"plugin {plugin.name} {plugin.version or ''}".strip()
+            out_console.print(f"[bold]{component.kind} {component.name}[/bold] [dim]({origin})[/dim]")
             out_console.print(Padding(Text(component.description), (0, 0, 0, 2), expand=False))
             table = Table(box=box.SIMPLE, padding=(0, 1), pad_edge=False, show_edge=False)
             table.add_column("  option", no_wrap=True)

@@ -1,4 +1,4 @@
-"""``reactlens report``: the audience's reaction over the media's timeline."""
+"""``reactlens report``: the audience's reaction over the media's timeline, for any classifier's labels."""
 
 from __future__ import annotations
 
@@ -8,41 +8,78 @@ from typing import List, Optional
 import typer
 
 from ..errors import ReactlensError
-from ..report.audience import analyse
+from ..report.audience import Audience, analyse
+from ..report.compare import Comparison, compare
 from ..report.load import load_results
-from ..report.render import write_report
+from ..report.write import write_report
 from . import app
 from .console import out_console
+
+
+def _print_audience(audience: Audience) -> None:
+    totals = audience.totals()
+    line = f"{audience.name}: {totals['viewers']} viewers, {totals['sessions']} session(s), {totals['seconds']} s"
+    if audience.smile_label:
+        line += f", {totals['laughs']} laugh events"
+    out_console.print(line, markup=False)
+    for label in audience.labels:
+        moments = audience.moments[label][:3]
+        shown = ", ".join(f"{m['timestamp']} {100 * float(m['share']):.0f}%" for m in moments) or "never shown"
+        out_console.print(f"  {label}: {shown}", markup=False)
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    a, b = comparison.a.name, comparison.b.name
+    out_console.print(f"{len(comparison.regions)} run(s) where {a} and {b} differ", markup=False)
+    for region in comparison.regions[:5]:
+        higher = a if region["higher"] == "a" else b
+        out_console.print(
+            f"  {region['label']} {region['from']}–{region['to']}: {higher} higher, "
+            f"peak {100 * float(region['peak_difference']):+.0f} points",
+            markup=False,
+        )
 
 
 @app.command()
 def report(
     results: List[Path] = typer.Argument(
-        ..., help="Result CSVs of `reactlens run` (or stores of `reactlens collect`)."
+        ..., help="Result CSVs of `reactlens run` (or stores of `reactlens collect`): audience A."
+    ),
+    versus: List[Path] = typer.Option(
+        [], "--versus", "-v", help="Results of a second audience (another cut, screening or cinema) to compare with."
+    ),
+    labels: Optional[str] = typer.Option(
+        None, "--labels", help="Names of the two audiences, comma-separated, e.g. 'new cut,old cut'."
     ),
     out: Path = typer.Option(Path("reactlens-report"), "--out", "-o", help="Folder for the report files."),
     media: Optional[str] = typer.Option(None, "--media", help="Media title to report on when results hold several."),
-    top: int = typer.Option(10, "--top", min=1, help="How many top moments to list."),
+    top: int = typer.Option(10, "--top", min=1, help="How many top moments to list per label."),
 ) -> None:
-    """Per-second reaction curve, top laugh moments, per-viewer and per-session summaries, plot and HTML page."""
-    data = load_results([str(p) for p in results])
-    audience = analyse(data, media, top=top)
+    """Per-label reaction curves with 95% bands over viewers, top moments, viewers and sessions, figures, HTML.
+
+    With --versus, both audiences on one media timeline, their difference with its band, and where they differ.
+    """
+    names = [n.strip() for n in labels.split(",")] if labels else None
+    if names is not None and (len(names) != 2 or not all(names)):
+        raise ReactlensError(f"--labels '{labels}' is not two names", "give two names: --labels 'new cut,old cut'")
+    if names is not None and not versus:
+        raise ReactlensError("--labels names two audiences", "add --versus B.csv for the second audience")
+    first = load_results([str(p) for p in results])
+    comparison = None
+    if versus:
+        comparison = compare(first, load_results([str(p) for p in versus]), names, [media, media], top=top)
+        audiences = [comparison.a, comparison.b]
+    else:
+        audiences = [analyse(first, media, top=top)]
     try:
-        paths = write_report(audience, str(out))
+        paths = write_report(audiences, str(out), comparison)
     except OSError as exc:
         raise ReactlensError(
             f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder"
         ) from None
-    totals = audience.summary()["totals"]
-    out_console.print(
-        f"{totals['viewers']} viewers, {totals['sessions']} session(s), {totals['seconds']} s of media, "
-        f"{totals['laughs']} laugh events",
-        markup=False,
-    )
-    for moment in audience.moments[:3]:
-        out_console.print(
-            f"  {moment['timestamp']}: {100 * moment['smiling_share']:.0f}% smiling, {moment['laughs']} laughs",
-            markup=False,
-        )
+    for audience in audiences:
+        _print_audience(audience)
+    if comparison is not None:
+        _print_comparison(comparison)
     for name, path in paths.items():
-        out_console.print(f"{name:13s} {path}", markup=False)
+        out_console.print(f"{name:20s} {path}", markup=False)

@@ -112,13 +112,12 @@ def print_summary(summary: Summary, as_json: bool) -> None:
         return
     s = summary.stats
     state = "interrupted" if summary.interrupted else "done"
-    if summary.session.smile_label is not None:
-        measured = f"{100 * s.smiling_share:.1f}% smiling"
-    else:  # a classifier without a smile label: its three most frequent labels
-        measured = " ".join(f"{100 * share:.1f}% {label}," for label, share in list(s.label_shares().items())[:3])
-        measured = measured.rstrip(",") or "no faces"
+    # the faces by their most probable label: the three most frequent, whatever the classifier's labels
+    labels = ", ".join(f"{100 * share:.1f}% {label}" for label, share in list(s.label_shares().items())[:3])
     err_console.print(
-        f"{state}: {s.frames} frames, {s.face_frames} face-frames, {measured}, {s.fps:.1f} fps"
+        f"{state}: {s.frames} frames, {s.face_frames} face-frames"
+        + (f" ({labels})" if labels else "")
+        + f", {s.fps:.1f} fps"
         + (f", {s.dropped_frames} frames dropped to stay live" if s.dropped_frames else "")
         + f" · session {summary.session.session_id}",
         markup=False,

@@ -1,29 +1,47 @@
-"""From per-face records to what a producer asks: which moments made how many viewers smile and laugh.
+"""From per-face records to what a producer asks: which moments made how many viewers show each expression.
 
 A viewer is one face track of one session (``session_id`` + ``face_id``); sessions of the same media
 line up on the media timeline (``time_s`` already includes each session's ``--media-offset``).
 
-Per second of media ``k`` (``k <= time_s < k + 1``):
+For every label of the classifier, per second of media ``k`` (``k <= time_s < k + 1``):
 
 * ``viewers``: viewers with at least one record in that second;
-* ``smiling_share``: share of those viewers whose smiling state (see ``signal``) is on for at least
-  half of their records in that second;
-* ``mean_smile``: the viewers' mean smile probability (each viewer weighs the same);
-* ``laughs``: laugh events that begin in that second.
+* ``share``: share of those viewers showing the label — their state (see ``signal``: smoothed score
+  with hysteresis) is on for at least half of their records in that second — with its band
+  (``share_low``, ``share_high``; see ``bootstrap``);
+* ``mean``: the viewers' mean probability of the label (each viewer weighs the same), with its band;
+* ``onsets``: viewers whose state turns on in that second (an episode of the expression begins);
+* ``laughs``: for the smile label only, laugh events that begin in that second (0 for other labels).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ReactlensError
-from .signal import SignalParams, viewer_signal
+from .bootstrap import LEVEL, N_RESAMPLES, Band, mean_band
+from .load import Results
+from .signal import SignalParams, hysteresis, laugh_events, smooth
 
-CURVE_COLUMNS = ["second", "viewers", "smiling_share", "mean_smile", "laughs"]
+CURVE_COLUMNS = [
+    "second",
+    "label",
+    "viewers",
+    "share",
+    "share_low",
+    "share_high",
+    "mean",
+    "mean_low",
+    "mean_high",
+    "onsets",
+    "laughs",
+]
+#: Seconds between two top moments of the same label.
+MOMENT_SEPARATION_S = 5
 
 
 def timestamp(seconds: float) -> str:
@@ -35,37 +53,112 @@ def timestamp(seconds: float) -> str:
 
 
 @dataclass
-class Audience:
-    """Everything the report shows."""
+class Grid:
+    """Per viewer and second of media, for every label: what the curves and their bands are made of.
 
+    Arrays are ``(viewers, seconds)``; ``score`` and ``showing`` are meaningful where ``present`` is true.
+    """
+
+    seconds: np.ndarray
+    viewers: List[str]
+    sessions: List[str]
+    present: np.ndarray
+    #: The viewer's mean probability of the label in that second.
+    score: Dict[str, np.ndarray]
+    #: 1.0 when the viewer shows the label (state on for at least half of that second's records), else 0.0.
+    showing: Dict[str, np.ndarray]
+    #: Viewers whose state turns on, per second.
+    onsets: Dict[str, np.ndarray]
+    #: Laugh events beginning, per second (smile label only).
+    laughs: np.ndarray
+
+
+@dataclass
+class Audience:
+    """Everything the report shows about one audience (one or more sessions of one media)."""
+
+    name: str
     media: str
+    labels: Tuple[str, ...]
+    smile_label: Optional[str]
+    grid: Grid
     curve: pd.DataFrame
-    moments: List[Dict[str, object]]
-    viewers: List[Dict[str, object]]
-    sessions: List[Dict[str, object]]
+    moments: Dict[str, List[Dict[str, Any]]]
+    viewers: List[Dict[str, Any]]
+    sessions: List[Dict[str, Any]]
     params: SignalParams = field(default_factory=SignalParams)
 
-    def summary(self) -> Dict[str, object]:
-        """JSON-ready: totals, the curve, top moments, viewers and sessions."""
-        curve = self.curve
+    def label_curve(self, label: str) -> pd.DataFrame:
+        """The curve's rows of one label, indexed by second."""
+        return self.curve[self.curve["label"] == label].set_index("second")
+
+    def totals(self) -> Dict[str, Any]:
+        """Headline numbers: sessions, viewers, seconds, laughs, each label's mean share."""
         return {
-            "media": self.media,
-            "definitions": asdict(self.params),
-            "totals": {
-                "sessions": len(self.sessions),
-                "viewers": len(self.viewers),
-                "seconds": len(curve),
-                "laughs": int(curve["laughs"].sum()),
-                "mean_smiling_share": round(float(curve["smiling_share"].mean()), 4) if len(curve) else 0.0,
+            "sessions": len(self.sessions),
+            "viewers": len(self.viewers),
+            "seconds": len(self.grid.seconds),
+            "laughs": int(self.grid.laughs.sum()),
+            "mean_share": {
+                label: round(float(np.nan_to_num(self.label_curve(label)["share"]).mean()), 4) for label in self.labels
             },
+        }
+
+    def summary(self) -> Dict[str, Any]:
+        """JSON-ready: labels, definitions, totals, top moments per label, viewers and sessions."""
+        return {
+            "audience": self.name,
+            "media": self.media,
+            "labels": list(self.labels),
+            "smile_label": self.smile_label,
+            "definitions": {**asdict(self.params), "band": BAND_METHOD},
+            "totals": self.totals(),
             "top_moments": self.moments,
-            "curve": curve.to_dict(orient="records"),
             "viewers": self.viewers,
             "sessions": self.sessions,
         }
 
+    def tidy(self) -> pd.DataFrame:
+        """The long table ``time_s, session, viewer, label, value``: each viewer's mean probability per second."""
+        grid = self.grid
+        rows, cols = np.nonzero(grid.present)
+        parts = [
+            pd.DataFrame(
+                {
+                    "time_s": grid.seconds[cols],
+                    "session": np.asarray(grid.sessions, dtype=object)[rows],
+                    "viewer": np.asarray(grid.viewers, dtype=object)[rows],
+                    "label": label,
+                    "value": np.round(grid.score[label][rows, cols], 4),
+                }
+            )
+            for label in self.labels
+        ]
+        return pd.concat(parts, ignore_index=True).sort_values(["time_s", "viewer", "label"], kind="mergesort")
 
-def select_media(data: pd.DataFrame, media: Optional[str]) -> tuple:
+    def session_shares(self) -> Dict[str, Dict[str, np.ndarray]]:
+        """Session → label → share of that session's viewers showing the label, per second (NaN: none present)."""
+        grid = self.grid
+        out: Dict[str, Dict[str, np.ndarray]] = {}
+        for session in dict.fromkeys(grid.sessions):
+            rows = np.array([s == session for s in grid.sessions])
+            present = grid.present[rows]
+            counts = present.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[session] = {
+                    label: np.where(counts > 0, (grid.showing[label][rows] * present).sum(axis=0) / counts, np.nan)
+                    for label in self.labels
+                }
+        return out
+
+
+BAND_METHOD = (
+    f"{100 * LEVEL:.0f}% band from {N_RESAMPLES} Bayesian-bootstrap draws over viewers "
+    "(Dirichlet weights, plus half a pseudo-viewer at 0 and at 1)"
+)
+
+
+def select_media(data: pd.DataFrame, media: Optional[str]) -> Tuple[pd.DataFrame, str]:
     """The records of one media title; refuse to mix several without ``--media``."""
     titles = sorted(data["media"].unique())
     if media is not None:
@@ -80,63 +173,166 @@ def select_media(data: pd.DataFrame, media: Optional[str]) -> tuple:
     return data, titles[0]
 
 
-def analyse(
-    data: pd.DataFrame, media: Optional[str] = None, params: SignalParams = SignalParams(), top: int = 10
-) -> Audience:
-    """Per-viewer signals, the per-second curve, top moments, viewer and session summaries."""
-    data, title = select_media(data, media)
-    parts = []
-    viewers = []
-    for (session, face), rows in data.groupby(["session_id", "face_id"], sort=True):
+def span(results: Results, media: Optional[str]) -> Tuple[int, int]:
+    """First and last second of media the results cover."""
+    data, _ = select_media(results.data, media)
+    return int(np.floor(data["time_s"].min())), int(np.floor(data["time_s"].max()))
+
+
+def _per_second(index: np.ndarray, values: np.ndarray, width: int) -> np.ndarray:
+    """Mean of ``values`` per second index."""
+    return np.bincount(index, weights=values, minlength=width) / np.maximum(np.bincount(index, minlength=width), 1)
+
+
+def build_grid(
+    data: pd.DataFrame, labels: Sequence[str], smile_label: Optional[str], first: int, last: int, params: SignalParams
+) -> Tuple[Grid, List[Dict[str, Any]]]:
+    """The per-viewer, per-second arrays over seconds ``first..last``, and a summary per viewer."""
+    seconds = np.arange(first, last + 1)
+    groups = list(data.groupby(["session_id", "face_id"], sort=True))
+    width = len(seconds)
+    present = np.zeros((len(groups), width), dtype=bool)
+    score = {label: np.zeros((len(groups), width)) for label in labels}
+    showing = {label: np.zeros((len(groups), width)) for label in labels}
+    onsets = {label: np.zeros(width, dtype=np.int64) for label in labels}
+    laughs = np.zeros(width, dtype=np.int64)
+    summaries: List[Dict[str, Any]] = []
+    for row, ((session, face), rows) in enumerate(groups):
         times = rows["time_s"].to_numpy(dtype=np.float64)
-        scores = rows["smile"].to_numpy(dtype=np.float64)
-        smoothed, smiling, laughs = viewer_signal(times, scores, params)
-        part = pd.DataFrame(
-            {
-                "viewer": f"{session}:{int(face)}",
-                "second": np.floor(times).astype(np.int64),
-                "smile": scores,
-                "smoothed": smoothed,
-                "smiling": smiling,
-            }
-        )
-        parts.append((part, laughs))
-        peak_order = np.argsort(-smoothed)
+        index = np.floor(times).astype(np.int64) - first
+        present[row] = np.bincount(index, minlength=width) > 0
+        viewer = f"{session}:{int(face)}"
+        per_label: Dict[str, Dict[str, Any]] = {}
+        laugh_times: List[float] = []
         peaks: List[float] = []
-        for i in peak_order:
-            if len(peaks) == 3 or smoothed[i] < params.on:
-                break
-            if all(abs(times[i] - p) >= 5.0 for p in peaks):
-                peaks.append(float(times[i]))
-        viewers.append(
+        for label in labels:
+            probs = rows[Results.column(label)].to_numpy(dtype=np.float64)
+            smoothed = smooth(times, probs, params)
+            state = hysteresis(smoothed, params)
+            score[label][row] = _per_second(index, probs, width)
+            showing[label][row] = _per_second(index, state.astype(np.float64), width) >= 0.5
+            starts = np.flatnonzero(state & ~np.concatenate(([False], state[:-1])))
+            np.add.at(onsets[label], index[starts], 1)
+            per_label[label] = {
+                "share": round(float(state.mean()), 4),
+                "mean": round(float(probs.mean()), 4),
+                "episodes": len(starts),
+            }
+            if label == smile_label:
+                laugh_times = laugh_events(times, smoothed, params)
+                np.add.at(laughs, np.floor(laugh_times).astype(np.int64) - first, 1)
+                peaks = _peaks(times, smoothed, params.on)
+        summaries.append(
             {
-                "viewer": f"{session}:{int(face)}",
+                "viewer": viewer,
                 "session_id": session,
                 "face_id": int(face),
                 "first_s": round(float(times[0]), 3),
                 "last_s": round(float(times[-1]), 3),
-                "seconds_present": int(part["second"].nunique()),
-                "share_smiling": round(float(smiling.mean()), 4),
-                "mean_smile": round(float(scores.mean()), 4),
-                "laughs": len(laughs),
-                "laugh_times": [round(t, 2) for t in laughs],
-                "peak_moments": [{"time_s": round(t, 2), "timestamp": timestamp(t)} for t in sorted(peaks)],
+                "seconds_present": int(present[row].sum()),
+                "labels": per_label,
+                "laughs": len(laugh_times),
+                "laugh_times": [round(t, 2) for t in laugh_times],
+                "peak_moments": [{"time_s": round(t, 2), "timestamp": timestamp(t)} for t in peaks],
             }
         )
-    samples = pd.concat([p for p, _ in parts], ignore_index=True)
-    per_viewer = samples.groupby(["second", "viewer"]).agg(smile=("smile", "mean"), smiling=("smiling", "mean"))
-    per_viewer["smiling"] = per_viewer["smiling"] >= 0.5
-    curve = per_viewer.groupby(level="second").agg(
-        viewers=("smile", "size"), smiling_share=("smiling", "mean"), mean_smile=("smile", "mean")
+    grid = Grid(
+        seconds,
+        [s["viewer"] for s in summaries],
+        [str(s["session_id"]) for s in summaries],
+        present,
+        score,
+        showing,
+        onsets,
+        laughs,
     )
-    laugh_seconds = pd.Series([int(np.floor(t)) for _, laughs in parts for t in laughs], dtype=np.int64)
-    curve["laughs"] = laugh_seconds.value_counts().reindex(curve.index, fill_value=0)
-    full = pd.RangeIndex(int(curve.index.min()), int(curve.index.max()) + 1, name="second")
-    curve = curve.reindex(full)
-    curve["viewers"] = curve["viewers"].fillna(0).astype(int)
-    curve["laughs"] = curve["laughs"].fillna(0).astype(int)
-    curve[["smiling_share", "mean_smile"]] = curve[["smiling_share", "mean_smile"]].fillna(0.0).round(4)
-    curve = curve.reset_index()[CURVE_COLUMNS]
+    return grid, summaries
+
+
+def _peaks(times: np.ndarray, smoothed: np.ndarray, floor: float, most: int = 3) -> List[float]:
+    """Up to ``most`` times of the highest smoothed scores above ``floor``, at least 5 s apart."""
+    peaks: List[float] = []
+    for i in np.argsort(-smoothed):
+        if len(peaks) == most or smoothed[i] < floor:
+            break
+        if all(abs(times[i] - p) >= MOMENT_SEPARATION_S for p in peaks):
+            peaks.append(float(times[i]))
+    return sorted(peaks)
+
+
+def curve_of(grid: Grid, labels: Sequence[str], smile_label: Optional[str], seed: int = 0) -> pd.DataFrame:
+    """The long curve: one row per second and label, with bands (see the module docstring)."""
+    viewers = grid.present.sum(axis=0)
+    parts = []
+    for label in labels:
+        share: Band = mean_band(grid.showing[label], grid.present, seed=seed)
+        mean: Band = mean_band(grid.score[label], grid.present, seed=seed + 1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "second": grid.seconds,
+                    "label": label,
+                    "viewers": viewers,
+                    "share": share.value,
+                    "share_low": share.low,
+                    "share_high": share.high,
+                    "mean": mean.value,
+                    "mean_low": mean.low,
+                    "mean_high": mean.high,
+                    "onsets": grid.onsets[label],
+                    "laughs": grid.laughs if label == smile_label else 0,
+                }
+            )
+        )
+    curve = pd.concat(parts, ignore_index=True)[CURVE_COLUMNS]
+    numbers = ["share", "share_low", "share_high", "mean", "mean_low", "mean_high"]
+    curve[numbers] = curve[numbers].round(4)
+    return curve
+
+
+def top_moments(curve: pd.DataFrame, smile_label: Optional[str], top: int = 10) -> List[Dict[str, Any]]:
+    """One label's strongest seconds: by laughs (smile label) then share and mean, 5 s apart at least."""
+    keys = ["laughs", "share", "mean"] if curve["label"].iloc[0] == smile_label else ["share", "mean"]
+    ranked = curve[(curve["share"] > 0) | (curve["laughs"] > 0)].sort_values(keys, ascending=False, kind="mergesort")
+    chosen: List[Dict[str, Any]] = []
+    for row in ranked.itertuples(index=False):
+        if len(chosen) == top:
+            break
+        if any(abs(row.second - c["second"]) < MOMENT_SEPARATION_S for c in chosen):
+            continue
+        chosen.append(
+            {
+                "second": int(row.second),
+                "timestamp": timestamp(row.second),
+                "share": float(row.share),
+                "share_low": float(row.share_low),
+                "share_high": float(row.share_high),
+                "viewers": int(row.viewers),
+                "mean": float(row.mean),
+                "laughs": int(row.laughs),
+            }
+        )
+    return chosen
+
+
+def analyse(
+    results: Results,
+    media: Optional[str] = None,
+    params: SignalParams = SignalParams(),
+    top: int = 10,
+    name: str = "",
+    seconds: Optional[Tuple[int, int]] = None,
+) -> Audience:
+    """Per-viewer signals, per-label curves with bands, top moments, viewer and session summaries.
+
+    ``seconds``: the first and last second of the timeline (default: what the results cover); a
+    comparison gives both audiences the same.
+    """
+    data, title = select_media(results.data, media)
+    first, last = seconds or span(results, media)
+    grid, viewers = build_grid(data, results.labels, results.smile_label, first, last, params)
+    curve = curve_of(grid, results.labels, results.smile_label)
+    moments = {label: top_moments(curve[curve["label"] == label], results.smile_label, top) for label in results.labels}
     sessions = [
         {
             "session_id": session,
@@ -149,28 +345,15 @@ def analyse(
         }
         for session, rows in data.groupby("session_id", sort=True)
     ]
-    return Audience(title, curve, top_moments(curve, top), viewers, sessions, params)
-
-
-def top_moments(curve: pd.DataFrame, top: int = 10, separation_s: int = 5) -> List[Dict[str, object]]:
-    """The strongest reactions: seconds ranked by laughs then smiling share, at least ``separation_s`` apart."""
-    ranked = curve[(curve["laughs"] > 0) | (curve["smiling_share"] > 0)].sort_values(
-        ["laughs", "smiling_share", "mean_smile"], ascending=False, kind="mergesort"
+    return Audience(
+        name or title or "audience",
+        title,
+        results.labels,
+        results.smile_label,
+        grid,
+        curve,
+        moments,
+        viewers,
+        sessions,
+        params,
     )
-    chosen: List[Dict[str, object]] = []
-    for row in ranked.itertuples(index=False):
-        if len(chosen) == top:
-            break
-        if any(abs(row.second - c["second"]) < separation_s for c in chosen):
-            continue
-        chosen.append(
-            {
-                "second": int(row.second),
-                "timestamp": timestamp(row.second),
-                "laughs": int(row.laughs),
-                "smiling_share": float(row.smiling_share),
-                "viewers": int(row.viewers),
-                "mean_smile": float(row.mean_smile),
-            }
-        )
-    return chosen

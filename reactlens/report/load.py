@@ -1,77 +1,128 @@
-"""Reading results: reactlens CSVs and the collector's SQLite store, into one pandas frame."""
+"""Reading results: reactlens CSVs and the collector's SQLite store, into one pandas frame.
+
+Whatever the classifier, the frame has one ``score_<label>`` column per label (the CSV's own columns;
+a store's ``scores`` JSON spread out; only ``smile`` for results that hold nothing else).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from typing import List, Sequence
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ReactlensError
+from ..records import SCORE_PREFIX
 
-REQUIRED = ("session_id", "frame", "time_s", "face_id", "smile")
+REQUIRED = ("session_id", "frame", "time_s", "face_id")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class Results:
+    """Records of one or more result files, with the classifier's labels."""
+
+    data: pd.DataFrame
+    labels: Tuple[str, ...]
+    #: The label whose probability is the ``smile`` column, when there is one: it gets laugh events.
+    smile_label: Optional[str]
+
+    @staticmethod
+    def column(label: str) -> str:
+        """The frame's column holding ``label``'s probability."""
+        return SCORE_PREFIX + label
 
 
 def _read_csv(path: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(
-            path,
-            dtype={"session_id": str, "label": str, "media": str},
-            keep_default_na=False,
-            na_values={"smile": [""]},
-        )
+        return pd.read_csv(path, dtype={"session_id": str, "label": str, "media": str}, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise ReactlensError(f"{path} is empty", "pass a CSV written by `reactlens run`") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ReactlensError(
             f"{path} is not a readable CSV ({str(exc).splitlines()[0]})", "pass a reactlens CSV"
         ) from None
-    return frame
 
 
 def _read_store(path: str) -> pd.DataFrame:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         try:
-            return pd.read_sql_query("SELECT * FROM records", connection)
+            frame = pd.read_sql_query("SELECT * FROM records", connection)
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as exc:
             raise ReactlensError(
                 f"{path} has no records table ({exc})", "pass a store written by `reactlens collect`"
             ) from None
+    scores = pd.DataFrame([json.loads(text or "{}") for text in frame.pop("scores")], index=frame.index)
+    return frame.join(scores.add_prefix(SCORE_PREFIX)) if len(scores.columns) else frame
 
 
-def load_results(paths: Sequence[str]) -> pd.DataFrame:
-    """All records of the given CSVs and stores, with ``media`` filled and ``smile`` as floats."""
+def _read(path: str) -> pd.DataFrame:
+    if not os.path.exists(path):
+        raise ReactlensError(f"results file {path} not found", "check the path")
+    if os.path.isdir(path):
+        raise ReactlensError(f"{path} is a folder", "pass the CSV files themselves")
+    with open(path, "rb") as handle:
+        is_store = handle.read(16) == SQLITE_MAGIC
+    frame = _read_store(path) if is_store else _read_csv(path)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if not any(c.startswith(SCORE_PREFIX) for c in frame.columns) and "smile" not in frame.columns:
+        missing.append("score_<label>")
+    if missing:
+        raise ReactlensError(
+            f"{path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            "pass results written by `reactlens run` or `reactlens collect`",
+        )
+    if not any(c.startswith(SCORE_PREFIX) for c in frame.columns):
+        frame[SCORE_PREFIX + "smile"] = frame["smile"]
+    return frame
+
+
+def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
+    """The label whose scores fill the ``smile`` column (None when it is empty: no smile label)."""
+    if "smile" not in data.columns:
+        return None
+    smile = pd.to_numeric(data["smile"], errors="coerce")
+    given = smile.notna()
+    if not given.any():
+        return None
+    for label in labels:
+        scores = data.loc[given, Results.column(label)].to_numpy(dtype=np.float64)
+        if np.allclose(scores, smile[given].to_numpy(), atol=1e-3):
+            return label
+    return None
+
+
+def load_results(paths: Sequence[str]) -> Results:
+    """All records of the given CSVs and stores, with ``media`` filled and every label's scores as floats."""
     if not paths:
         raise ReactlensError("no results given", "pass one or more CSVs (or collector stores)")
-    frames: List[pd.DataFrame] = []
-    for path in paths:
-        if not os.path.exists(path):
-            raise ReactlensError(f"results file {path} not found", "check the path")
-        if os.path.isdir(path):
-            raise ReactlensError(f"{path} is a folder", "pass the CSV files themselves")
-        with open(path, "rb") as handle:
-            is_store = handle.read(16) == SQLITE_MAGIC
-        frame = _read_store(path) if is_store else _read_csv(path)
-        missing = [c for c in REQUIRED if c not in frame.columns]
-        if missing:
-            raise ReactlensError(
-                f"{path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                "pass results written by `reactlens run` or `reactlens collect`",
-            )
-        frames.append(frame)
+    frames: List[pd.DataFrame] = [_read(path) for path in paths]
+    label_sets = {tuple(c[len(SCORE_PREFIX) :] for c in f.columns if c.startswith(SCORE_PREFIX)) for f in frames}
+    if len(label_sets) > 1:
+        raise ReactlensError(
+            "the results come from classifiers with different labels ("
+            + "; ".join(", ".join(s) for s in sorted(label_sets))
+            + ")",
+            "report on results of one classifier at a time",
+        )
+    labels = label_sets.pop()
     data = pd.concat(frames, ignore_index=True)
     if "media" not in data.columns:
         data["media"] = ""
     data["media"] = data["media"].fillna("").astype(str)
     data["session_id"] = data["session_id"].astype(str)
-    data["smile"] = pd.to_numeric(data["smile"], errors="coerce")
-    data = data.dropna(subset=["smile"])
+    columns = [Results.column(label) for label in labels]
+    data[columns] = data[columns].apply(pd.to_numeric, errors="coerce")
+    data = data.dropna(subset=columns)
     if "record_id" in data.columns:
         data = data.drop_duplicates("record_id")
     else:
         data = data.drop_duplicates(["session_id", "frame", "face_id"])
     if data.empty:
-        raise ReactlensError("the results hold no smile scores", "run a screening with a smile classifier first")
-    return data.sort_values(["session_id", "face_id", "time_s"], kind="mergesort").reset_index(drop=True)
+        raise ReactlensError("the results hold no scored faces", "run a screening that finds faces first")
+    data = data.sort_values(["session_id", "face_id", "time_s"], kind="mergesort").reset_index(drop=True)
+    return Results(data, labels, _smile_label(data, labels))

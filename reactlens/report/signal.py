@@ -35,33 +35,46 @@ class SignalParams:
     reset_gap_s: float = 2.0
 
 
+#: Longest stretch (seconds) summed in one go by ``smooth``: keeps exp(t/tau) far from overflowing.
+_CHUNK_S = 200.0
+
+
 def smooth(times: np.ndarray, scores: np.ndarray, params: SignalParams) -> np.ndarray:
-    """Exponential moving average over irregularly spaced samples."""
+    """Exponential moving average over irregularly spaced samples, vectorised.
+
+    Between samples the level decays by ``exp(-dt/tau)``, so the level at sample ``i`` of a stretch that
+    starts at ``t0`` is ``exp(-(t_i - t0)/tau) * (x_0 + sum_j alpha_j x_j exp((t_j - t0)/tau))``: one
+    cumulative sum per stretch. A stretch ends at a gap over ``reset_gap_s`` (the level restarts) or
+    after ``_CHUNK_S`` seconds (the level carries over).
+    """
+    times = np.asarray(times, dtype=np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
     out = np.empty(len(scores), dtype=np.float64)
-    level = None
-    previous = None
-    for i, (t, p) in enumerate(zip(times, scores)):
-        if level is None or t - previous > params.reset_gap_s:
-            level = float(p)
-        else:
-            alpha = 1.0 - math.exp(-max(t - previous, 0.0) / params.tau_s)
-            level += alpha * (float(p) - level)
-        out[i] = level
-        previous = t
+    if not len(scores):
+        return out
+    gaps = np.flatnonzero(np.diff(times) > params.reset_gap_s) + 1
+    for segment in np.split(np.arange(len(times)), gaps):
+        level, level_t = scores[segment[0]], times[segment[0]]  # a stretch starts at its first score
+        start = 0
+        while start < len(segment):
+            stop = start + int(np.searchsorted(times[segment[start:]], level_t + _CHUNK_S, side="right"))
+            idx = segment[start : max(stop, start + 1)]
+            t = times[idx] - level_t
+            growth = np.exp(t / params.tau_s)
+            alpha = 1.0 - np.exp(-np.maximum(np.diff(t, prepend=0.0), 0.0) / params.tau_s)
+            out[idx] = (level + np.cumsum(alpha * scores[idx] * growth)) / growth
+            level, level_t = out[idx[-1]], times[idx[-1]]
+            start += len(idx)
     return out
 
 
 def hysteresis(smoothed: np.ndarray, params: SignalParams) -> np.ndarray:
-    """Boolean smiling state per sample."""
-    state = np.zeros(len(smoothed), dtype=bool)
-    on = False
-    for i, s in enumerate(smoothed):
-        if on and s <= params.off:
-            on = False
-        elif not on and s >= params.on:
-            on = True
-        state[i] = on
-    return state
+    """Boolean smiling state per sample: the state set by the last crossing of ``on`` or ``off``."""
+    smoothed = np.asarray(smoothed, dtype=np.float64)
+    up = smoothed >= params.on
+    crossing = up | (smoothed <= params.off)
+    last = np.maximum.accumulate(np.where(crossing, np.arange(len(smoothed)), -1))
+    return np.where(last >= 0, up[np.maximum(last, 0)], False)
 
 
 def laugh_events(times: np.ndarray, smoothed: np.ndarray, params: SignalParams) -> List[float]:

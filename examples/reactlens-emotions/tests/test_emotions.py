@@ -55,3 +55,21 @@ def test_is_listed_by_reactlens_plugins():
     plugins = {p["name"]: p for p in json.loads(out.stdout)}
     assert "emotions" in plugins and not plugins["emotions"]["builtin"]
     assert {"kind": "classifier", "name": "emotions"}.items() <= plugins["emotions"]["components"][0].items()
+
+
+def test_reports_all_seven_expressions(reactlens_clip, tmp_path):
+    """`reactlens report` follows the classifier's labels: a curve, moments and figures for each of the seven."""
+    results = tmp_path / "emotions.csv"
+    run = [sys.executable, "-m", "reactlens", "run", "--source", str(reactlens_clip), "--csv", str(results)]
+    screened = subprocess.run([*run, "--set", "classifier.use=emotions", "-q"], capture_output=True, text=True)
+    assert screened.returncode == 0, screened.stderr
+    report = [sys.executable, "-m", "reactlens", "report", str(results), "--out", str(tmp_path / "report")]
+    reported = subprocess.run(report, capture_output=True, text=True)
+    assert reported.returncode == 0, reported.stderr
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["labels"] == list(FER) and summary["smile_label"] == "happy"
+    assert set(summary["top_moments"]) == set(FER)
+    for label in FER:
+        assert f"  {label}: " in reported.stdout
+    curve = (tmp_path / "report" / "reaction.csv").read_text().splitlines()
+    assert {line.split(",")[1] for line in curve[1:]} == set(FER)

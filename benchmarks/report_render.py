@@ -1,0 +1,121 @@
+"""How big report.html gets and how fast Chromium draws it, for a 2-hour film and 60 viewers.
+
+    python benchmarks/report_render.py [--minutes 120] [--viewers 60] [--fps 5] [--runs 5]
+
+Builds the results of a screening of a ``--minutes`` film by ``--viewers`` viewers in six sessions
+(records at ``--fps`` per viewer, smile-net's labels, a funny scene every 30 s that each viewer may smile
+at), runs ``reactlens report`` on them — alone, with a seven-label classifier's results, and ``--versus``
+a second audience — and opens each report.html in Debian's Chromium through Playwright ``--runs`` times:
+the time from navigation to the page's charts being drawn (``document.body.dataset.ready``, set by the
+page's script after the last chart), median. Also the report's wall time and the file's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reactlens.records import csv_header
+
+EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+
+def audience(path: Path, labels, minutes: float, viewers: int, fps: float, seed: int, sessions: int = 6) -> None:
+    """Write the results CSV of ``viewers`` viewers in ``sessions`` sessions watching the same film."""
+    rng = np.random.default_rng(seed)
+    seconds = int(minutes * 60)
+    frames = int(seconds * fps)
+    times = np.arange(frames) / fps
+    smile_at = labels.index("smile") if "smile" in labels else labels.index("happy")
+    parts = []
+    for viewer in range(viewers):
+        smile = np.full(frames, 0.04)
+        for start in range(0, seconds, 30):
+            if rng.random() < 0.5:
+                begin = start + rng.uniform(1, 8)
+                smile[int(begin * fps) : int((begin + rng.uniform(3, 12)) * fps)] = 0.92
+        smile = np.clip(smile + rng.normal(0, 0.03, frames), 0, 1)
+        rest = rng.dirichlet(np.ones(len(labels) - 1), frames) * (1 - smile)[:, None]
+        scores = np.insert(rest, smile_at, smile, axis=1).round(4)
+        part = pd.DataFrame(scores, columns=[f"score_{label}" for label in labels])
+        part.insert(0, "session_id", f"session{viewer % sessions}")
+        part.insert(1, "frame", np.arange(frames))
+        part.insert(2, "time_s", times.round(4))
+        part.insert(3, "face_id", viewer // sessions)
+        for column, value in (("x", 10), ("y", 10), ("w", 60), ("h", 60), ("face_score", 0.9)):
+            part.insert(len(part.columns) - len(labels), column, value)
+        part.insert(len(part.columns) - len(labels), "smile", scores[:, smile_at])
+        part.insert(len(part.columns) - len(labels), "label", np.asarray(labels)[scores.argmax(axis=1)])
+        part["media"] = "Feature film"
+        parts.append(part)
+    pd.concat(parts)[csv_header(labels)].to_csv(path, index=False)
+
+
+def render_ms(html: Path, runs: int) -> list:
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        for _ in range(runs):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(html.as_uri())
+            page.wait_for_function("document.body.dataset.ready", timeout=60000)
+            times.append(float(page.evaluate("document.body.dataset.ready")))
+            page.close()
+        browser.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=120)
+    parser.add_argument("--viewers", type=int, default=60)
+    parser.add_argument("--fps", type=float, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{args.minutes:g} min film, {args.viewers} viewers in 6 sessions, records at {args.fps:g} fps per viewer")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        smile, other, emotions = root / "a.csv", root / "b.csv", root / "emotions.csv"
+        audience(smile, ("neutral", "smile"), args.minutes, args.viewers, args.fps, seed=1)
+        audience(other, ("neutral", "smile"), args.minutes, args.viewers, args.fps, seed=2)
+        audience(emotions, EMOTIONS, args.minutes, args.viewers, args.fps, seed=3)
+        print(f"results CSV: {smile.stat().st_size / 1e6:.0f} MB ({len(pd.read_csv(smile, usecols=[0])):,} records)")
+        cases = {
+            "smile-net, one audience": [str(smile)],
+            "seven labels, one audience": [str(emotions)],
+            "smile-net, --versus a second audience": [str(smile), "--versus", str(other)],
+        }
+        print("| report | report wall time | report.html | Chromium draws it (median) |")
+        print("|---|---|---|---|")
+        for name, args_ in cases.items():
+            out = root / name.replace(" ", "_").replace(",", "")
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "reactlens", "report", *args_, "--out", str(out)],
+                check=True,
+                capture_output=True,
+            )
+            wall = time.perf_counter() - started
+            html = out / "report.html"
+            times = render_ms(html, args.runs)
+            print(
+                f"| {name} | {wall:.1f} s | {html.stat().st_size / 1e6:.2f} MB | "
+                f"{statistics.median(times):.0f} ms (of {', '.join(f'{t:.0f}' for t in times)}) |"
+            )
+
+
+if __name__ == "__main__":
+    main()
