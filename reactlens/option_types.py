@@ -21,9 +21,10 @@ def _scalar_types(annotation: Any) -> Optional[Tuple[type, ...]]:
     """The scalar types an annotation allows (``NoneType`` included for ``Optional``), or None if not scalar."""
     if annotation in TYPE_WORDS:
         return (annotation,)
-    if typing.get_origin(annotation) is typing.Union:
+    # __origin__ and __args__ rather than typing.get_origin/get_args: the DeepLens Lambda runs Python 3.7
+    if getattr(annotation, "__origin__", None) is typing.Union:
         allowed: Tuple[type, ...] = ()
-        for arg in typing.get_args(annotation):
+        for arg in annotation.__args__:
             if arg is type(None):
                 allowed += (type(None),)
                 continue

@@ -187,5 +187,5 @@ def test_a_malformed_camera_rate_option_is_one_line_and_writes_nothing(clip, tmp
 
     out = tmp_path / "out.csv"
     result = run_cli("run", "--source", str(clip), "--csv", str(out), "--set", "detector.redetect=abc")
-    assert_one_line_error(result, "detector 'centerface'", "failed to start", "'abc'")
+    assert_one_line_error(result, "option detector.redetect=abc is not a whole number", "--set detector.redetect=")
     assert not out.exists()

@@ -15,7 +15,7 @@ from reactlens.records import csv_header
 from reactlens.report.audience import CURVE_COLUMNS, analyse, timestamp
 from reactlens.report.figures import tick_step
 from reactlens.report.load import load_results
-from reactlens.report.signal import SignalParams, hysteresis, laugh_events, smooth
+from reactlens.report.signal import SignalParams, expression, laugh_events, smooth
 
 from .conftest import assert_one_line_error, run_cli
 
@@ -69,13 +69,25 @@ def test_one_frame_flicker_is_not_a_smile():
     scores = np.full(30, 0.05)
     scores[12] = 1.0
     smoothed = smooth(times, scores, P)
-    assert not hysteresis(smoothed, P).any()
+    assert not smiling(smoothed).any()
     assert laugh_events(times, smoothed, P) == []
 
 
+def smiling(smile: np.ndarray) -> np.ndarray:
+    """Smile-net's two labels: whether the smile label (index 1) is the expression shown."""
+    return expression(np.column_stack([1 - smile, smile]), P.lead) == 1
+
+
 def test_hysteresis_holds_the_state_between_thresholds():
-    smoothed = np.array([0.1, 0.65, 0.5, 0.45, 0.41, 0.39, 0.5, 0.59, 0.61])
-    assert hysteresis(smoothed, P).tolist() == [False, True, True, True, True, False, False, False, True]
+    # for two labels, leading by 0.2 is a smile from 0.6 until it falls to 0.4
+    smoothed = np.array([0.5, 0.65, 0.5, 0.45, 0.41, 0.4, 0.5, 0.59, 0.6])
+    assert smiling(smoothed).tolist() == [False, True, True, True, True, False, False, False, True]
+    assert expression(np.column_stack([1 - smoothed, smoothed]), P.lead).tolist()[:1] == [-1]  # nothing led yet
+
+
+def test_the_label_that_last_led_by_the_margin_is_shown():
+    scores = np.array([[0.5, 0.3, 0.2], [0.3, 0.45, 0.25], [0.2, 0.5, 0.3], [0.35, 0.3, 0.35], [0.1, 0.2, 0.7]])
+    assert expression(scores, P.lead).tolist() == [0, 0, 1, 1, 2]  # 0.45 − 0.3 is not a 0.2 lead; 0.5 − 0.3 is
 
 
 def test_laugh_needs_a_fast_onset_and_a_sustained_strong_smile():
@@ -88,7 +100,7 @@ def test_laugh_needs_a_fast_onset_and_a_sustained_strong_smile():
     assert laugh_events(t[:25], brief, P) == []  # strong for less than 0.8 s
     slow = smooth(t, np.clip(np.arange(60) / 50, 0, 1), P)  # a ramp from 0 to 1 over 5 s
     assert laugh_events(t, slow, P) == []  # a slow build-up over 5 s is a smile, not a laugh
-    assert hysteresis(slow, P).any()
+    assert smiling(slow).any()
 
 
 def test_per_second_curve_and_moments_with_known_answers(tmp_path):

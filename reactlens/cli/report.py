@@ -18,9 +18,13 @@ from .console import out_console
 
 def _print_audience(audience: Audience) -> None:
     totals = audience.totals()
-    line = f"{audience.name}: {totals['viewers']} viewers, {totals['sessions']} session(s), {totals['seconds']} s"
+    viewers, laughs = totals["viewers"], totals["laughs"]
+    line = (
+        f"{audience.name}: {viewers} viewer{'' if viewers == 1 else 's'}, {totals['sessions']} session(s), "
+        f"{totals['seconds']} s"
+    )
     if audience.smile_label:
-        line += f", {totals['laughs']} laugh events"
+        line += f", {laughs} laugh event{'' if laughs == 1 else 's'}"
     out_console.print(line, markup=False)
     for label in audience.labels:
         moments = audience.moments[label][:3]

@@ -6,9 +6,10 @@ line up on the media timeline (``time_s`` already includes each session's ``--me
 For every label of the classifier, per second of media ``k`` (``k <= time_s < k + 1``):
 
 * ``viewers``: viewers with at least one record in that second;
-* ``share``: share of those viewers showing the label — their state (see ``signal``: smoothed score
-  with hysteresis) is on for at least half of their records in that second — with its band
-  (``share_low``, ``share_high``; see ``bootstrap``);
+* ``share``: share of those viewers showing the label — it is their expression (see ``signal``: the
+  label whose smoothed score last led the others by 0.2) for at least half of their records in that
+  second — with its band (``share_low``, ``share_high``; see ``bootstrap``). A viewer shows one label at a
+  time, so the labels' shares add up to at most 1;
 * ``mean``: the viewers' mean probability of the label (each viewer weighs the same), with its band;
 * ``onsets``: viewers whose state turns on in that second (an episode of the expression begins);
 * ``laughs``: for the smile label only, laugh events that begin in that second (0 for other labels).
@@ -25,7 +26,7 @@ import pandas as pd
 from ..errors import ReactlensError
 from .bootstrap import LEVEL, N_RESAMPLES, Band, mean_band
 from .load import Results
-from .signal import SignalParams, hysteresis, laugh_events, smooth
+from .signal import SignalParams, expression, laugh_events, smooth
 
 CURVE_COLUMNS = [
     "second",
@@ -205,23 +206,24 @@ def build_grid(
         per_label: Dict[str, Dict[str, Any]] = {}
         laugh_times: List[float] = []
         peaks: List[float] = []
-        for label in labels:
-            probs = rows[Results.column(label)].to_numpy(dtype=np.float64)
-            smoothed = smooth(times, probs, params)
-            state = hysteresis(smoothed, params)
-            score[label][row] = _per_second(index, probs, width)
+        probs = rows[[Results.column(label) for label in labels]].to_numpy(dtype=np.float64)
+        smoothed = np.column_stack([smooth(times, probs[:, k], params) for k in range(len(labels))])
+        shown = expression(smoothed, params.lead)
+        for k, label in enumerate(labels):
+            state = shown == k
+            score[label][row] = _per_second(index, probs[:, k], width)
             showing[label][row] = _per_second(index, state.astype(np.float64), width) >= 0.5
             starts = np.flatnonzero(state & ~np.concatenate(([False], state[:-1])))
             np.add.at(onsets[label], index[starts], 1)
             per_label[label] = {
                 "share": round(float(state.mean()), 4),
-                "mean": round(float(probs.mean()), 4),
+                "mean": round(float(probs[:, k].mean()), 4),
                 "episodes": len(starts),
             }
             if label == smile_label:
-                laugh_times = laugh_events(times, smoothed, params)
+                laugh_times = laugh_events(times, smoothed[:, k], params)
                 np.add.at(laughs, np.floor(laugh_times).astype(np.int64) - first, 1)
-                peaks = _peaks(times, smoothed, params.on)
+                peaks = _peaks(times, smoothed[:, k], params.on)
         summaries.append(
             {
                 "viewer": viewer,

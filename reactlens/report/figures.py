@@ -85,6 +85,8 @@ def _mark_moments(ax, moments: List[dict], span: float) -> None:
 def plot_audience(audience: Audience, paths: Sequence[str]) -> None:
     """Per label: share of viewers showing it with its band (laugh events on the smile label); viewers below."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     labels = audience.labels
     colours = label_colours(labels, audience.smile_label)
     fig, axes = plt.subplots(
@@ -111,6 +113,7 @@ def plot_audience(audience: Audience, paths: Sequence[str]) -> None:
     bottom.step(seconds + 0.5, audience.grid.present.sum(axis=0), where="mid", color="#888888")
     bottom.set_ylabel("viewers", rotation=0, ha="right", va="center")
     bottom.set_ylim(0, max(1, int(audience.grid.present.sum(axis=0).max())) * 1.15)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.grid(alpha=0.25)
     _time_axis(bottom, seconds, audience.media)
     fig.suptitle(f"Audience reaction: {audience.name} (shaded: 95% band over viewers)", fontsize=11)

@@ -1,23 +1,24 @@
-"""Per-viewer smile signal: smoothing, hysteresis, intensity and laugh events.
+"""Per-viewer signals: smoothing, the expression a viewer shows, and laugh events.
 
 For each viewer (a session's ``face_id``), in time order:
 
-* **smoothed score** ``s``: an exponential moving average of the frame's smile probability with time
-  constant ``tau_s`` (0.5 s), so a one-frame flicker barely moves it; a gap longer than ``reset_gap_s``
-  restarts it.
-* **smiling**: on when ``s`` reaches ``on`` (0.6), off again only when it falls to ``off`` (0.4) —
-  hysteresis, so a score hovering near one threshold does not flicker the state.
-* **intensity**: ``s`` itself, 0..1.
-* **laugh event**: a smiling episode whose score climbs from below ``off`` to at least ``strong`` (0.85)
-  within ``onset_s`` (1.5 s: a fast onset) and stays at or above ``strong`` for ``sustain_s`` (0.8 s).
-  At most one per episode; its time is the moment ``s`` first reached ``strong``.
+* **smoothed score** ``s`` of each label: an exponential moving average of the frame's probability with
+  time constant ``tau_s`` (0.5 s), so a one-frame flicker barely moves it; a gap longer than
+  ``reset_gap_s`` restarts it.
+* **expression shown**: a label becomes the viewer's expression when its smoothed score leads every other
+  label's by at least ``lead`` (0.2), and stays so until another label does — hysteresis, so scores
+  hovering near each other do not flicker the state. Before any label has led, none is shown. For two
+  labels (smile-net) this is a smile from when ``s`` reaches ``on`` (0.6) until it falls to ``off`` (0.4).
+* **laugh event** (smile label only): a smiling episode whose score climbs from below ``off`` to at least
+  ``strong`` (0.85) within ``onset_s`` (1.5 s: a fast onset) and stays at or above ``strong`` for
+  ``sustain_s`` (0.8 s). At most one per episode; its time is the moment ``s`` first reached ``strong``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List
 
 import numpy as np
 
@@ -27,6 +28,7 @@ class SignalParams:
     """The thresholds and time constants above."""
 
     tau_s: float = 0.5
+    lead: float = 0.2
     on: float = 0.6
     off: float = 0.4
     strong: float = 0.85
@@ -68,13 +70,19 @@ def smooth(times: np.ndarray, scores: np.ndarray, params: SignalParams) -> np.nd
     return out
 
 
-def hysteresis(smoothed: np.ndarray, params: SignalParams) -> np.ndarray:
-    """Boolean smiling state per sample: the state set by the last crossing of ``on`` or ``off``."""
+def expression(smoothed: np.ndarray, lead: float) -> np.ndarray:
+    """Per sample, the index of the label shown (-1 before any label has led), from ``(samples, labels)`` scores.
+
+    The label shown is the one that last led every other by at least ``lead``: vectorised as the leader
+    at the most recent decisive sample.
+    """
     smoothed = np.asarray(smoothed, dtype=np.float64)
-    up = smoothed >= params.on
-    crossing = up | (smoothed <= params.off)
-    last = np.maximum.accumulate(np.where(crossing, np.arange(len(smoothed)), -1))
-    return np.where(last >= 0, up[np.maximum(last, 0)], False)
+    if smoothed.shape[1] == 1:
+        return np.zeros(len(smoothed), dtype=np.int64)
+    top_two = np.sort(smoothed, axis=1)[:, -2:]
+    decisive = top_two[:, 1] - top_two[:, 0] >= lead - 1e-9  # 0.6 - 0.4 is 0.19999999999999996
+    last = np.maximum.accumulate(np.where(decisive, np.arange(len(smoothed)), -1))
+    return np.where(last >= 0, smoothed.argmax(axis=1)[np.maximum(last, 0)], -1)
 
 
 def laugh_events(times: np.ndarray, smoothed: np.ndarray, params: SignalParams) -> List[float]:
@@ -97,11 +105,3 @@ def laugh_events(times: np.ndarray, smoothed: np.ndarray, params: SignalParams) 
         else:
             strong_since = None
     return events
-
-
-def viewer_signal(
-    times: np.ndarray, scores: np.ndarray, params: SignalParams
-) -> Tuple[np.ndarray, np.ndarray, List[float]]:
-    """Smoothed score, smiling state and laugh event times of one viewer."""
-    smoothed = smooth(times, scores, params)
-    return smoothed, hysteresis(smoothed, params), laugh_events(times, smoothed, params)
