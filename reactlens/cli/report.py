@@ -13,7 +13,7 @@ from ..report.compare import Comparison, compare
 from ..report.load import load_results
 from ..report.write import write_report
 from . import app
-from .console import out_console
+from .console import err_console, out_console
 
 
 def _print_audience(audience: Audience) -> None:
@@ -68,15 +68,19 @@ def report(
         raise ReactlensError(f"--labels '{labels}' is not two names", "give two names: --labels 'new cut,old cut'")
     if names is not None and not versus:
         raise ReactlensError("--labels names two audiences", "add --versus B.csv for the second audience")
-    first = load_results([str(p) for p in results])
+    with err_console.status("reading the results"):
+        first = load_results([str(p) for p in results])
+        second = load_results([str(p) for p in versus]) if versus else None
     comparison = None
-    if versus:
-        comparison = compare(first, load_results([str(p) for p in versus]), names, [media, media], top=top)
-        audiences = [comparison.a, comparison.b]
-    else:
-        audiences = [analyse(first, media, top=top)]
+    with err_console.status("analysing: curves and their bands"):
+        if second is not None:
+            comparison = compare(first, second, names, [media, media], top=top)
+            audiences = [comparison.a, comparison.b]
+        else:
+            audiences = [analyse(first, media, top=top)]
     try:
-        paths = write_report(audiences, str(out), comparison)
+        with err_console.status(f"writing the report to {out}"):
+            paths = write_report(audiences, str(out), comparison)
     except OSError as exc:
         raise ReactlensError(
             f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder"
