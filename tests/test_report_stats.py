@@ -219,7 +219,9 @@ def test_a_cut_that_lost_one_scenes_smiles_differs_in_exactly_that_scene(two_cut
 def test_versus_on_the_command_line_writes_the_comparison(two_cuts, tmp_path):
     original, recut = two_cuts
     out = tmp_path / "cmp"
-    result = run_cli("report", str(original), "--versus", str(recut), "--labels", "original,recut", "--out", str(out))
+    result = run_cli(
+        "report", str(original), "--versus", str(recut), "--labels", "original", "recut", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     assert "smile 2:0" in result.stdout and "original higher" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
@@ -232,4 +234,16 @@ def test_versus_on_the_command_line_writes_the_comparison(two_cuts, tmp_path):
     for name in ("comparison.png", "comparison.svg", "difference.parquet", "viewer_scores.parquet", "report.html"):
         assert (out / name).stat().st_size > 0
     assert_one_line_error(run_cli("report", str(original), "--labels", "a,b"), "--labels", "--versus")
+
+
+def test_versus_takes_every_file_after_it_as_a_shell_glob_gives_them(two_cuts, tmp_path):
+    original, recut = two_cuts
+    copy = tmp_path / "recut-copy.csv"
+    copy.write_text(recut.read_text().replace("s2,", "s3,"))  # a second session of the recut
+    out = tmp_path / "cmp"
+    result = run_cli("report", str(original), "--versus", str(recut), str(copy), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    sessions = json.loads((out / "summary.json").read_text())
+    assert [s["session_id"] for s in sessions["a"]["sessions"]] == ["s1"]
+    assert [s["session_id"] for s in sessions["b"]["sessions"]] == ["s2", "s3"]
     assert_one_line_error(run_cli("report", str(original), "--versus", str(recut), "--labels", "a"), "two names")

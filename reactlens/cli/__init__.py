@@ -59,7 +59,12 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _register_commands()
-        code = app(prog_name="reactlens", standalone_mode=False)
+        args = sys.argv[1:]
+        if args[:1] == ["report"]:
+            from .report import spread_versus
+
+            args = spread_versus(args)
+        code = app(args=args, prog_name="reactlens", standalone_mode=False)
     except ReactlensError as exc:
         if os.environ.get("REACTLENS_DEBUG"):
             raise

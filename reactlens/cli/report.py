@@ -15,6 +15,31 @@ from ..report.write import write_report
 from . import app
 from .console import err_console, out_console
 
+#: Options that take several words (at most this many), as the user types them: ``--versus B1 B2 ...``.
+SEVERAL = {"--versus": None, "-v": None, "--labels": 2}
+
+
+def spread_versus(args: List[str]) -> List[str]:
+    """``report A... --versus B1 B2 --labels new old`` as click needs it (each word after its own option).
+
+    Every word after ``--versus`` up to the next option belongs to audience B, as a shell glob gives them;
+    ``--labels`` takes up to two.
+    """
+    out: List[str] = []
+    option, left = None, 0
+    for word in args:
+        if word in SEVERAL:
+            option, left = word, SEVERAL[word] or len(args)
+        elif word.startswith("-"):
+            option = None
+            out.append(word)
+        elif option is not None and left > 0:
+            out += [option, word]
+            left -= 1
+        else:
+            out.append(word)
+    return out
+
 
 def _print_audience(audience: Audience) -> None:
     totals = audience.totals()
@@ -52,8 +77,8 @@ def report(
     versus: List[Path] = typer.Option(
         [], "--versus", "-v", help="Results of a second audience (another cut, screening or cinema) to compare with."
     ),
-    labels: Optional[str] = typer.Option(
-        None, "--labels", help="Names of the two audiences, comma-separated, e.g. 'new cut,old cut'."
+    labels: List[str] = typer.Option(
+        [], "--labels", help="Names of the two audiences: --labels 'new cut' 'old cut' (or 'new cut,old cut')."
     ),
     out: Path = typer.Option(Path("reactlens-report"), "--out", "-o", help="Folder for the report files."),
     media: Optional[str] = typer.Option(None, "--media", help="Media title to report on when results hold several."),
@@ -63,9 +88,11 @@ def report(
 
     With --versus, both audiences on one media timeline, their difference with its band, and where they differ.
     """
-    names = [n.strip() for n in labels.split(",")] if labels else None
+    names = [n.strip() for n in (labels[0].split(",") if len(labels) == 1 else labels)] if labels else None
     if names is not None and (len(names) != 2 or not all(names)):
-        raise ReactlensError(f"--labels '{labels}' is not two names", "give two names: --labels 'new cut,old cut'")
+        raise ReactlensError(
+            f"--labels {' '.join(map(repr, labels))} is not two names", "give two: --labels 'new cut' 'old cut'"
+        )
     if names is not None and not versus:
         raise ReactlensError("--labels names two audiences", "add --versus B.csv for the second audience")
     with err_console.status("reading the results"):
