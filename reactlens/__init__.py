@@ -4,14 +4,25 @@ The public API for plugin authors: the component base classes, ``Frame``, ``Reco
 the ``hookimpl`` marker and ``ReactlensError``.
 """
 
-from .components import Box, Detection, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
+from .components import (
+    AudioDetector,
+    Box,
+    Detection,
+    ExpressionClassifier,
+    FaceDetector,
+    Frame,
+    FrameSource,
+    ResultSink,
+    Tracker,
+)
 from .errors import ReactlensError, StopScreening
 from .hookspecs import hookimpl
-from .records import Record, Session
+from .records import Record, RoomRecord, Session
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AudioDetector",
     "Box",
     "Detection",
     "ExpressionClassifier",
@@ -21,6 +32,7 @@ __all__ = [
     "ReactlensError",
     "Record",
     "ResultSink",
+    "RoomRecord",
     "Session",
     "StopScreening",
     "Tracker",

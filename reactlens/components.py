@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Uni
 if TYPE_CHECKING:
     import numpy as np
 
-    from .records import Record, Session
+    from .records import Record, RoomRecord, Session
 
 #: A face box in frame pixels: left, top, width, height.
 Box = Tuple[int, int, int, int]
@@ -115,6 +115,27 @@ class Tracker:
         raise NotImplementedError
 
 
+class AudioDetector:
+    """Scores fixed windows of the room's sound for one kind of event (laughter, applause, gasps).
+
+    The screening cuts the sound (mono, ``rate`` Hz, floats in -1..1) into windows of ``window_s``
+    seconds every ``hop_s`` seconds and hands them over in batches; a window's score is the event's
+    strength in 0..1. An event runs from a window scoring at least ``on`` until one scores below ``off``.
+    """
+
+    #: What the events are called (a room record's ``label``).
+    label: str = "laughter"
+    rate: int = 16000
+    window_s: float = 0.975
+    hop_s: float = 0.48
+    on: float = 0.5
+    off: float = 0.25
+
+    def score(self, windows: np.ndarray) -> np.ndarray:
+        """Return one score in 0..1 per row of ``windows``, a float32 array ``(n, window samples)``."""
+        raise NotImplementedError
+
+
 class ResultSink:
     """Receives the records of every frame. Buffer as you like: ``flush`` and ``close`` always run."""
 
@@ -124,6 +145,9 @@ class ResultSink:
     def write(self, frame: Frame, records: Sequence[Record]) -> None:
         """Called once per processed frame with that frame's records (possibly none)."""
         raise NotImplementedError
+
+    def write_room(self, records: Sequence[RoomRecord]) -> None:
+        """Called with the room's sound records as they are scored (a sink may ignore them)."""
 
     def flush(self) -> None:
         """Make everything written so far durable."""

@@ -37,6 +37,11 @@ def register_trackers(register):
 
 
 @hookspec
+def register_audio_detectors(register):
+    """Register room-sound event detectors (``reactlens.AudioDetector``): windows of audio in, a score each."""
+
+
+@hookspec
 def register_sinks(register):
     """Register result sinks (``reactlens.ResultSink``): every frame's records in, stored or sent somewhere."""
 

@@ -35,6 +35,7 @@ KIND_HOOKS: Dict[str, str] = {
     "detector": "register_detectors",
     "classifier": "register_classifiers",
     "tracker": "register_trackers",
+    "audio": "register_audio_detectors",
     "sink": "register_sinks",
 }
 

@@ -22,8 +22,10 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .errors import ReactlensError
 
-COMPONENT_KEYS = ("source", "detector", "classifier", "tracker")
-SETTING_KEYS = ("description", "extends", "requires", "max_frames", "media_title", "media_offset")
+COMPONENT_KEYS = ("source", "detector", "classifier", "tracker", "audio")
+SETTING_KEYS = ("description", "extends", "requires", "max_frames", "media_title", "media_offset", "audio_input")
+#: Components a profile may leave out (``tracker = "none"``, ``audio = "none"``).
+OPTIONAL_KEYS = ("tracker", "audio")
 PROFILE_KEYS = (*SETTING_KEYS, *COMPONENT_KEYS, "sinks")
 
 #: CenterFace at camera rate (the README's Performance section): full scans of a 960-pixel-wide copy
@@ -61,6 +63,8 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "detector": {**CAMERA_RATE_CNN, "background_scan": True, "every": 1, "detect_width": 640},
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
+        # the room's laughter from the default microphone (--audio mic:NAME for another, --no-audio for none)
+        "audio": {"use": "laughter"},
         "sinks": [{"use": "csv"}, {"use": "annotate", "preview": True}],
     },
     "video": {
@@ -69,6 +73,8 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "detector": dict(CAMERA_RATE_CNN),
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
+        # the laughter in the recording's own audio track, if it has one
+        "audio": {"use": "laughter"},
         "sinks": [{"use": "csv"}],
     },
     "deeplens": {
@@ -104,6 +110,11 @@ class Profile:
     classifier: ComponentSpec
     tracker: Optional[ComponentSpec]
     sinks: List[ComponentSpec]
+    #: The room-sound event detector, or None for a screening without sound.
+    audio: Optional[ComponentSpec] = None
+    #: Where the sound comes from: ``auto`` (the file's own track, or the default microphone for a
+    #: camera), a recording's path, or ``mic`` / ``mic:NAME``.
+    audio_input: str = "auto"
     max_frames: int = 0
     #: Where the profile can run, told to the user when its components are unavailable.
     requires: str = ""
@@ -111,7 +122,7 @@ class Profile:
     media_offset: float = 0.0
 
     def component(self, kind: str) -> Optional[ComponentSpec]:
-        """The spec for ``kind`` (source, detector, classifier, tracker)."""
+        """The spec for ``kind`` (source, detector, classifier, tracker, audio)."""
         return getattr(self, kind)
 
 
@@ -208,7 +219,7 @@ def _build(name: str, table: Dict[str, Any], origin: str) -> Profile:
         raise ReactlensError(f"{origin}: profile '{name}': {exc}", "max_frames and media_offset are numbers") from exc
     if max_frames < 0:
         raise ReactlensError(f"profile '{name}': max_frames is negative", "use 0 for no limit")
-    tracker = table.get("tracker")
+    tracker, audio = table.get("tracker"), table.get("audio")
     return Profile(
         name=name,
         description=str(table.get("description", "")),
@@ -221,6 +232,8 @@ def _build(name: str, table: Dict[str, Any], origin: str) -> Profile:
         requires=str(table.get("requires", "")),
         media_title=str(table.get("media_title", "")),
         media_offset=media_offset,
+        audio=None if audio in (None, "", "none", False) else _spec(name, "audio", audio, origin),
+        audio_input=str(table.get("audio_input", "auto") or "auto"),
     )
 
 
@@ -236,15 +249,15 @@ def apply_override(table: Dict[str, Any], key: str, value: Any) -> None:
     head = parts[0]
     if head in SETTING_KEYS and len(parts) == 1:
         table[head] = value
-    elif head == "tracker" and len(parts) == 1 and value in (None, False, "", "none"):
-        table["tracker"] = None
+    elif head in OPTIONAL_KEYS and len(parts) == 1 and value in (None, False, "", "none"):
+        table[head] = None
     elif head in COMPONENT_KEYS:
         if len(parts) == 1:
             table[head] = {"use": value} if isinstance(value, str) else value
         elif len(parts) == 2:
             current = table.get(head)
-            if current is None and head == "tracker":
-                raise ReactlensError(f"cannot set {key}: the profile has no tracker", "first --set tracker=NAME")
+            if current is None and head in OPTIONAL_KEYS:
+                raise ReactlensError(f"cannot set {key}: the profile has no {head}", f"first --set {head}=NAME")
             current = {"use": current} if isinstance(current, str) else dict(current or {})
             current[parts[1]] = value
             table[head] = current
@@ -270,7 +283,7 @@ def apply_override(table: Dict[str, Any], key: str, value: Any) -> None:
     else:
         raise ReactlensError(
             f"cannot set '{key}'",
-            "use KIND.OPTION=VALUE (kinds: source, detector, classifier, tracker), sinks.NAME.OPTION=VALUE, "
+            "use KIND.OPTION=VALUE (kinds: source, detector, classifier, tracker, audio), sinks.NAME.OPTION=VALUE, "
             "or max_frames, media_title, media_offset",
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -133,5 +134,55 @@ def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
         smile,
         record.label,
         *(round(record.scores[label], 4) for label in labels),
+        record.media,
+    ]
+
+
+#: The room CSV's columns (``reactlens-results-room.csv`` beside the faces' CSV).
+ROOM_COLUMNS: Tuple[str, ...] = ("session_id", "time_s", "label", "score", "event", "media")
+
+
+@dataclass
+class RoomRecord:
+    """One window of the room's sound, scored by an audio detector.
+
+    ``time_s`` is the window's centre on the same timeline as the frames (media time for a file, plus
+    ``--media-offset``). ``event`` numbers the event the window belongs to (from 1, per session and
+    label), or is None outside events.
+    """
+
+    session_id: str
+    time_s: float
+    label: str
+    score: float
+    event: Optional[int] = None
+    media: str = ""
+
+    def to_dict(self) -> Dict[str, object]:
+        """JSON-ready fields."""
+        return {
+            "session_id": self.session_id,
+            "time_s": self.time_s,
+            "label": self.label,
+            "score": self.score,
+            "event": self.event,
+            "media": self.media,
+        }
+
+
+def room_path(path: str) -> str:
+    """Where the room's records go beside a faces' CSV: ``results.csv`` → ``results-room.csv``."""
+    stem, extension = os.path.splitext(path)
+    return f"{stem}-room{extension or '.csv'}"
+
+
+def room_row(record: RoomRecord) -> List[object]:
+    """One room CSV row, in ``ROOM_COLUMNS`` order."""
+    return [
+        record.session_id,
+        round(record.time_s, 3),
+        record.label,
+        round(record.score, 4),
+        "" if record.event is None else record.event,
         record.media,
     ]

@@ -14,7 +14,8 @@ from .components import Detection, Frame
 from .errors import ComponentError, ReactlensError, StopScreening
 from .plugins import PluginHost
 from .profiles import ComponentSpec, Profile
-from .records import Record, Session, new_session_id
+from .records import Record, RoomRecord, Session, new_session_id
+from .room import RoomListener, open_input
 
 log = logging.getLogger("reactlens")
 
@@ -37,6 +38,13 @@ class Stats:
     stage_s: Dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     #: Capture-to-sinks latency of recent frames, in seconds.
     latencies: deque = field(default_factory=lambda: deque(maxlen=10000))
+    #: Time of the last frame processed (the frames' clock).
+    last_time_s: float = 0.0
+    #: The room's sound: where it came from ("" without sound), windows scored, events, CPU seconds spent.
+    audio_input: str = ""
+    room_windows: int = 0
+    room_events: int = 0
+    audio_cpu_s: float = 0.0
 
     @property
     def elapsed_s(self) -> float:
@@ -85,6 +93,12 @@ class Summary:
             "fps": round(s.fps, 2),
             "stage_ms_per_frame": {k: round(v * 1000.0 / max(s.frames, 1), 3) for k, v in s.stage_s.items()},
             "latency_ms": {"p50": round(s.latency_ms(0.5), 2), "p95": round(s.latency_ms(0.95), 2)},
+            "room": {
+                "input": s.audio_input,
+                "windows": s.room_windows,
+                "events": s.room_events,
+                "cpu_s": round(s.audio_cpu_s, 3),
+            },
             "interrupted": self.interrupted,
             "sink_errors": self.sink_errors,
         }
@@ -123,6 +137,7 @@ class Screening:
         self.classifier = self._build("classifier", profile.classifier)
         self.detector = self._build("detector", profile.detector)
         self.tracker = self._build("tracker", profile.tracker) if profile.tracker else None
+        self.audio = self._build("audio", profile.audio) if profile.audio else None
         self.sinks = [self._build("sink", spec) for spec in profile.sinks]
         classifier = self.classifier.instance
         labels = tuple(classifier.labels)
@@ -173,8 +188,10 @@ class Screening:
         summary = Summary(self.session, stats)
         sinks = self._open_sinks(summary)
         source = self.source
+        listener = self._listen(stats)
+        whole = False  # the source ended by itself: the whole audio track counts
         try:
-            self._loop(stats, sinks, summary, on_frame)
+            whole = self._loop(stats, sinks, summary, on_frame, listener)
         except StopScreening:  # a component asked to end the screening (the preview's q key, say)
             pass
         except KeyboardInterrupt:
@@ -185,6 +202,8 @@ class Screening:
                 source.instance.close()
             except Exception as exc:
                 log.warning("%s failed to close: %s", source.label, exc)
+            if listener is not None:
+                self._stop_listening(listener, None if whole else stats.last_time_s, sinks, summary, stats)
             self._close_sinks(sinks, summary)
             stats.finished = time.perf_counter()
         return summary
@@ -213,7 +232,48 @@ class Screening:
                 summary.sink_errors.setdefault(sink.spec.use, f"{type(exc).__name__}: {exc}")
                 log.error("%s failed to close: %s", sink.label, exc)
 
-    def _loop(self, stats: Stats, sinks: List[_Built], summary: Summary, on_frame: Optional[ProgressCallback]) -> None:
+    def _listen(self, stats: Stats) -> Optional[RoomListener]:
+        """Start scoring the room's sound, or None: no audio detector, or no sound (one warning; video goes on)."""
+        if self.audio is None:
+            return None
+        detector = self.audio.instance
+        source = self.source.instance
+        uri = getattr(source, "uri", self.profile.source.options.get("uri"))
+        path = uri if isinstance(uri, str) and "://" not in uri else None
+        try:
+            audio = open_input(self.profile.audio_input, path, self.session.live, detector.rate)
+        except ReactlensError as exc:
+            log.warning("%s; the video is screened without sound (--no-audio: on purpose)", exc.problem)
+            return None
+        stats.audio_input = audio.description
+        session = self.session
+        return RoomListener(detector, audio, session.session_id, session.media_title, session.media_offset_s).start()
+
+    def _stop_listening(
+        self, listener: RoomListener, until_s: Optional[float], sinks: List[_Built], summary: Summary, stats: Stats
+    ) -> None:
+        """The rest of the room's records to the sinks (up to the last frame unless the whole track counts)."""
+        try:
+            self._write_room(sinks, listener.finish(until_s), summary)
+        except ReactlensError as exc:
+            log.warning("%s", exc)
+        if listener.error is not None:
+            log.warning("the room's sound stopped: %s; the video went on", listener.error)
+        stats.room_windows, stats.room_events, stats.audio_cpu_s = listener.windows, listener.events, listener.cpu_s
+
+    def _write_room(self, sinks: List[_Built], records: List[RoomRecord], summary: Summary) -> None:
+        if records:
+            self._deliver(sinks, summary, lambda sink: getattr(sink, "write_room", lambda _: None)(records))
+
+    def _loop(
+        self,
+        stats: Stats,
+        sinks: List[_Built],
+        summary: Summary,
+        on_frame: Optional[ProgressCallback],
+        listener: Optional[RoomListener],
+    ) -> bool:
+        """Screen frames until the source ends (True) or the screening is stopped (False)."""
         detector, classifier, tracker = self.detector, self.classifier, self.tracker
         session = self.session
         labels = session.labels
@@ -228,7 +288,7 @@ class Screening:
             try:
                 frame = next(frames)
             except StopIteration:
-                break
+                return True
             except (ReactlensError, StopScreening, KeyboardInterrupt):
                 raise
             except Exception as exc:
@@ -265,7 +325,12 @@ class Screening:
                     raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
             t4 = clock()
             records = _records(session, frame, found, ids, probs, labels, smile_index, offset)
-            stop = self._write(sinks, frame, records, summary)
+            stop = self._deliver(sinks, summary, lambda sink, f=frame, r=records: sink.write(f, r))
+            stats.last_time_s = frame.time_s
+            if listener is not None:
+                if session.live:
+                    listener.set_epoch(frame.captured_at - frame.time_s)
+                self._write_room(sinks, listener.drain(frame.time_s), summary)
             t5 = clock()
             stats.frames += 1
             stats.face_frames += len(records)
@@ -284,10 +349,10 @@ class Screening:
             if on_frame is not None:
                 on_frame(stats, frame)
             if stop or (max_frames and stats.frames >= max_frames):
-                break
+                return False
 
-    def _write(self, sinks: List[_Built], frame: Frame, records: List[Record], summary: Summary) -> bool:
-        """Give the frame's records to every sink; True if one asked to stop after this frame.
+    def _deliver(self, sinks: List[_Built], summary: Summary, write: Callable[[Any], None]) -> bool:
+        """``write`` to every sink (a frame's records, or the room's); True if one asked to stop after this.
 
         A failing sink is reported and dropped, the rest go on; if every sink has failed, results would
         be lost, so the screening ends with an error.
@@ -295,7 +360,7 @@ class Screening:
         stop = False
         for sink in list(sinks):
             try:
-                sink.instance.write(frame, records)
+                write(sink.instance)
             except StopScreening:
                 stop = True  # the other sinks still get this frame
             except KeyboardInterrupt:

@@ -48,8 +48,10 @@ def _print_audience(audience: Audience) -> None:
         f"{audience.name}: {viewers} viewer{'' if viewers == 1 else 's'}, {totals['sessions']} session(s), "
         f"{totals['seconds']} s"
     )
-    if audience.smile_label:
-        line += f", {laughs} laugh event{'' if laughs == 1 else 's'}"
+    if audience.room is not None:
+        line += f", {len(audience.room.laughs)} room laughs ({audience.room.per_minute:.1f} per minute)"
+    elif audience.smile_label:
+        line += f", {laughs} laugh event{'' if laughs == 1 else 's'} (visual estimate: no room sound)"
     out_console.print(line, markup=False)
     for label in audience.labels:
         moments = audience.moments[label][:3]

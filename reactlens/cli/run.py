@@ -119,6 +119,7 @@ def print_summary(summary: Summary, as_json: bool) -> None:
         + (f" ({labels})" if labels else "")
         + f", {s.fps:.1f} fps"
         + (f", {s.dropped_frames} frames dropped to stay live" if s.dropped_frames else "")
+        + (f", {s.room_events} room event(s) in {s.room_windows} windows of sound" if s.audio_input else "")
         + f" · session {summary.session.session_id}",
         markup=False,
         soft_wrap=True,
@@ -156,6 +157,13 @@ def run(
     media_offset: Optional[float] = typer.Option(
         None, "--media-offset", help="Position in the media (seconds) when this session starts."
     ),
+    audio: Optional[str] = typer.Option(
+        None,
+        "--audio",
+        help="Where the room's sound comes from: a recording, mic, mic:NAME "
+        "(default: the video file's own track, or the default microphone for a camera).",
+    ),
+    no_audio: bool = typer.Option(False, "--no-audio", help="Screen without sound (no room laughter)."),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
     set_: List[str] = typer.Option(
         [], "--set", help="Override an option: KIND.OPTION=VALUE or sinks.NAME.OPTION=VALUE (repeatable)."
@@ -163,8 +171,12 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
-    """Run a screening: faces found, smiles scored, one record per face per frame to every sink."""
-    chosen = build_profile(profile, config, source, csv, annotate, model, max_frames, media_title, media_offset, set_)
+    """Run a screening: faces found, smiles scored, one record per face per frame to every sink; the room's
+    laughter from its sound, one record per window."""
+    sound = ["audio=none"] if no_audio else [f"audio_input={audio}"] if audio else []
+    chosen = build_profile(
+        profile, config, source, csv, annotate, model, max_frames, media_title, media_offset, [*sound, *set_]
+    )
     summary = execute(chosen, quiet)
     print_summary(summary, json_out)
     if summary.interrupted:

@@ -88,6 +88,8 @@ class Audience:
     viewers: List[Dict[str, Any]]
     sessions: List[Dict[str, Any]]
     params: SignalParams = field(default_factory=SignalParams)
+    #: The room's laughter, when the screenings listened (``reactlens.report.room``).
+    room: Optional[Any] = None
 
     def label_curve(self, label: str) -> pd.DataFrame:
         """The curve's rows of one label, indexed by second."""
@@ -115,6 +117,7 @@ class Audience:
             "definitions": {**asdict(self.params), "band": BAND_METHOD},
             "totals": self.totals(),
             "top_moments": self.moments,
+            "room": self.room.summary() if self.room is not None else "no room sound: laughs are a visual estimate",
             "viewers": self.viewers,
             "sessions": self.sessions,
         }
@@ -347,6 +350,14 @@ def analyse(
         }
         for session, rows in data.groupby("session_id", sort=True)
     ]
+    room = None
+    if results.room is not None:
+        heard = results.room[results.room["media"] == title]
+        if len(heard):
+            from .room import analyse_room
+
+            smile = grid.showing[results.smile_label] if results.smile_label else None
+            room = analyse_room(heard, grid, smile)
     return Audience(
         name or title or "audience",
         title,
@@ -358,4 +369,5 @@ def analyse(
         viewers,
         sessions,
         params,
+        room,
     )

@@ -89,9 +89,9 @@ def plot_audience(audience: Audience, paths: Sequence[str]) -> None:
 
     labels = audience.labels
     colours = label_colours(labels, audience.smile_label)
-    fig, axes = plt.subplots(
-        len(labels) + 1, 1, sharex=True, figsize=(12, 1.9 * len(labels) + 1.8), dpi=110, squeeze=False
-    )
+    room = audience.room
+    panels = len(labels) + 1 + (room is not None)
+    fig, axes = plt.subplots(panels, 1, sharex=True, figsize=(12, 1.9 * panels), dpi=110, squeeze=False)
     seconds = audience.grid.seconds
     span = float(len(seconds))
     for ax, label in zip(axes[:, 0], labels):
@@ -109,13 +109,22 @@ def plot_audience(audience: Audience, paths: Sequence[str]) -> None:
         _mark_moments(ax, audience.moments[label], span)
         ax.set_ylabel(label, rotation=0, ha="right", va="center")
         ax.legend(loc="upper right", fontsize=7, frameon=False)
-    bottom = axes[-1, 0]
+    if room is not None:
+        heard = axes[-1, 0]
+        heard.plot(room.curve["second"] + 0.5, 100 * room.curve["score"], color=LAUGH_RGB, label="laughter heard")
+        for laugh in room.laughs.itertuples(index=False):
+            heard.axvspan(laugh.start_s, laugh.end_s, color=LAUGH_RGB, alpha=0.25, lw=0)
+        heard.set_ylim(0, 105)
+        heard.set_ylabel(f"room\n{room.per_minute:.1f}/min", rotation=0, ha="right", va="center")
+        heard.legend(loc="upper right", fontsize=7, frameon=False)
+        heard.grid(alpha=0.25)
+    bottom = axes[len(labels), 0]
     bottom.step(seconds + 0.5, audience.grid.present.sum(axis=0), where="mid", color="#888888")
     bottom.set_ylabel("viewers", rotation=0, ha="right", va="center")
     bottom.set_ylim(0, max(1, int(audience.grid.present.sum(axis=0).max())) * 1.15)
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.grid(alpha=0.25)
-    _time_axis(bottom, seconds, audience.media)
+    _time_axis(axes[-1, 0], seconds, audience.media)
     fig.suptitle(f"Audience reaction: {audience.name} (shaded: 95% band over viewers)", fontsize=11)
     _save(fig, paths)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReactlensError
-from ..records import SCORE_PREFIX
+from ..records import ROOM_COLUMNS, SCORE_PREFIX, room_path
 
 REQUIRED = ("session_id", "frame", "time_s", "face_id")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -30,6 +30,8 @@ class Results:
     labels: Tuple[str, ...]
     #: The label whose probability is the ``smile`` column, when there is one: it gets laugh events.
     smile_label: Optional[str]
+    #: The room's sound records beside the results (``X-room.csv``), when the screening listened.
+    room: Optional[pd.DataFrame] = None
 
     @staticmethod
     def column(label: str) -> str:
@@ -96,6 +98,33 @@ def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
     return None
 
 
+def load_room(paths: Sequence[str]) -> Optional[pd.DataFrame]:
+    """The room records beside the given result files (``X.csv`` → ``X-room.csv``), or None if there are none."""
+    frames = []
+    for path in paths:
+        beside = room_path(path)
+        if not os.path.exists(beside):
+            continue
+        try:
+            frame = pd.read_csv(beside, dtype={"session_id": str, "media": str}, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ReactlensError(
+                f"{beside} is not a readable CSV ({exc})", "it is read because it sits beside the results; move it"
+            ) from None
+        missing = [c for c in ROOM_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ReactlensError(
+                f"{beside} lacks the columns {', '.join(missing)}", "it is read because it sits beside the results"
+            )
+        frames.append(frame)
+    if not frames:
+        return None
+    data = pd.concat(frames, ignore_index=True).drop_duplicates(["session_id", "time_s", "label"])
+    data["event"] = pd.to_numeric(data["event"], errors="coerce")
+    data["media"] = data["media"].fillna("").astype(str)
+    return data
+
+
 def load_results(paths: Sequence[str]) -> Results:
     """All records of the given CSVs and stores, with ``media`` filled and every label's scores as floats."""
     if not paths:
@@ -125,4 +154,4 @@ def load_results(paths: Sequence[str]) -> Results:
     if data.empty:
         raise ReactlensError("the results hold no scored faces", "run a screening that finds faces first")
     data = data.sort_values(["session_id", "face_id", "time_s"], kind="mergesort").reset_index(drop=True)
-    return Results(data, labels, _smile_label(data, labels))
+    return Results(data, labels, _smile_label(data, labels), load_room(paths))

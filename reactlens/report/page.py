@@ -17,6 +17,7 @@ from .audience import Audience, timestamp
 from .bootstrap import LEVEL
 from .compare import MIN_RUN_S, Comparison
 from .figures import B_RGB, LAUGH_RGB, label_colours
+from .room import VIEWER_WINDOW_S
 
 
 def _static(name: str) -> str:
@@ -45,12 +46,20 @@ def _audience_data(audience: Audience) -> Dict[str, Any]:
         session: {label: _milli(values) for label, values in shares.items()}
         for session, shares in audience.session_shares().items()
     }
+    room = audience.room
+    heard = None
+    if room is not None:
+        starts = np.zeros(len(audience.grid.seconds), dtype=np.int64)
+        index = np.floor(room.laughs["start_s"].to_numpy(dtype=float)).astype(int) - int(audience.grid.seconds[0])
+        np.add.at(starts, np.clip(index, 0, len(starts) - 1), 1)
+        heard = {"score": _milli(room.curve["score"]), "laughs": starts.tolist()}
     return {
         "name": audience.name,
         "series": series,
         "viewers": audience.grid.present.sum(axis=0).tolist(),
         "laughs": audience.grid.laughs.tolist() if audience.smile_label else None,
         "sessions": sessions,
+        "room": heard,
     }
 
 
@@ -109,6 +118,41 @@ def _moments_section(audience: Audience, top: int = 5) -> str:
         columns = ["rank", "time", "share", "viewers"] + (["laughs"] if label == audience.smile_label else [])
         parts.append(f"<h3>{html.escape(label)}</h3>" + (_table(rows, columns) if rows else "<p>never shown</p>"))
     return f"<h2>Top moments: {html.escape(audience.name)}</h2>" + "".join(parts)
+
+
+def _room_section(audience: Audience, top: int = 10) -> str:
+    room = audience.room
+    name = html.escape(audience.name)
+    if room is None:
+        return (
+            f"<h2>Laughs: {name}</h2><p>No room sound was recorded: laughs here are a visual estimate "
+            "(a smile score that climbs fast past 0.85).</p>"
+        )
+    columns = ["timestamp", "session_id", "strength", "viewers_laughed", "viewers_present", "share"]
+    headings = ["time", "session", "strength", "viewers laughed", "present", "share laughed"]
+
+    def rows(order: list) -> list:
+        ranked = room.laughs.sort_values(order, ascending=False).head(top)
+        return [{**r, "share": _pct(r["share_laughed"])} for r in ranked.to_dict(orient="records")]
+
+    minutes = [
+        {
+            "from": timestamp(r["from_s"]),
+            "laughs": r["laughs"],
+            "per minute": "–" if r["per_minute"] != r["per_minute"] else f"{r['per_minute']:.1f}",
+        }
+        for r in room.by_minute.to_dict(orient="records")
+    ]
+    return (
+        f"<h2>Room laughs: {name}</h2><p>{len(room.laughs)} laughs heard, <b>{room.per_minute:.1f} per minute</b> "
+        f"of sound. A viewer laughed with a room laugh when their smile was on within {VIEWER_WINDOW_S:g} s of it.</p>"
+        "<h3>Strongest</h3>"
+        + _table(rows(["strength", "share_laughed"]), columns, headings)
+        + "<h3>Most viewers laughing</h3>"
+        + _table(rows(["share_laughed", "strength"]), columns, headings)
+        + "<h3>Per minute</h3>"
+        + _table(minutes, ["from", "laughs", "per minute"])
+    )
 
 
 def _viewers_section(audience: Audience) -> str:
@@ -196,8 +240,10 @@ def page(audiences: Sequence[Audience], comparison: Optional[Comparison] = None)
             cards.append(
                 f'<div class="card"><b>{_pct(share)}</b>{prefix}showing {html.escape(label)}, on average</div>'
             )
-        if audience.smile_label:
-            cards.append(f'<div class="card"><b>{total["laughs"]}</b>{prefix}laugh events (visual)</div>')
+        if audience.room is not None:
+            cards.append(f'<div class="card"><b>{audience.room.per_minute:.1f}</b>{prefix}room laughs per minute</div>')
+        elif audience.smile_label:
+            cards.append(f'<div class="card"><b>{total["laughs"]}</b>{prefix}laugh events (visual estimate)</div>')
     if comparison is not None:
         cards.append(f'<div class="card"><b>{len(comparison.regions)}</b>runs where they differ</div>')
     data = json.dumps(_data(audiences, comparison), separators=(",", ":")).replace("</", "<\\/")
@@ -227,14 +273,16 @@ labels {html.escape(", ".join(first.labels))}. Hover a chart for exact values, d
 {'<div class="chart" id="chart-difference"></div>' if comparison else ""}
 <div class="chart" id="chart-mean"></div>
 <div class="chart" id="chart-viewers"></div>
+{'<div class="chart" id="chart-room"></div>' if any(a.room is not None for a in audiences) else ""}
 {sections}
+{"".join(_room_section(a) for a in audiences)}
 {"".join(_viewers_section(a) for a in audiences)}
 <h2>Sessions</h2>
 {_table(sessions, ["session_id", "media", "records", "frames", "viewers", "start_s", "end_s"])}
 <p><small><b>Method.</b> A viewer is one face track of one session. Each label's probability is smoothed per viewer
-(time constant {p.tau_s} s); the viewer shows the label from when the smoothed score reaches {p.on} until it
-falls to {p.off}, and counts as showing it in a second when that holds for at least half of their frames there.
-The share is over the viewers present in that second. Bands: {100 * LEVEL:.0f}% intervals from resampling
+(time constant {p.tau_s} s); a viewer shows the label whose smoothed probability last led every other label's by
+{p.lead} (for two labels: from {p.on} until it falls to {p.off}), and counts as showing it in a second when that
+holds for at least half of their frames there. The share is over the viewers present in that second. Bands: {100 * LEVEL:.0f}% intervals from resampling
 viewers, not frames — a Bayesian bootstrap (Dirichlet weights over the viewers, 1,000 draws) with half a
 pseudo-viewer at 0 and at 1 (the Jeffreys prior of a share), which covers the true share in simulated audiences
 of 12 viewers more than 90% of the time; with many viewers it equals the percentile bootstrap. A share's band

@@ -35,7 +35,7 @@
         cursor: { sync: { key: "reactlens", setSeries: false }, drag: { x: true, y: false } },
         scales: { x: { time: false } },
         axes: [
-          { values: (u, ticks) => ticks.map(clock) },
+          { values: (u, ticks) => ticks.map(clock), incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200] },
           { values: (u, ticks) => ticks.map((t) => t + (options && options.unit !== undefined ? options.unit : "%")), size: 56 },
         ],
         series: [{ label: "time" }].concat(series),
@@ -154,6 +154,24 @@
       }
     });
     makeChart(document.getElementById("chart-viewers"), "Viewers present, and laugh events starting", series, columns, meta, { height: 170, unit: "" });
+  }
+
+  // -- the room's laughter, heard ----------------------------------------------------------------------------
+  if (data.audiences.some((a) => a.room)) {
+    const series = [], columns = [], meta = [];
+    data.audiences.forEach((a, ai) => {
+      if (!a.room) return;
+      series.push({ label: `${a.name} laughter score`, stroke: ai ? data.b_colour : data.laugh_colour, width: 1.5, dash: ai ? [6, 3] : undefined });
+      columns.push(milli(a.room.score));
+      meta.push({ audience: a.name });
+      series.push({ label: `${a.name} room laughs`, stroke: "#333333", fill: "rgba(51,51,51,0.5)", paths: uPlot.paths.bars({ size: [0.9, 8] }), points: { show: false }, scale: "count" });
+      columns.push(a.room.laughs);
+      meta.push({ audience: a.name });
+    });
+    makeChart(document.getElementById("chart-room"), "The room's laughter, heard (score; bars: room laughs starting)", series, columns, meta, {
+      height: 170,
+      scales: { x: { time: false }, y: { range: [0, 100] }, count: { range: [0, 4] } },
+    });
   }
 
   // -- the difference between the two audiences ------------------------------------------------------------

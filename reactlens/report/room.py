@@ -1,0 +1,129 @@
+"""The room's laughter in the report: laugh events heard, laughs per minute, and which viewers laughed.
+
+Room records (``<results>-room.csv``, one per window of sound) carry an event number while an audio
+detector's event lasts. A **room laugh** is one such event: from its first window's start to its last
+window's end, its strength the highest score in it. A **viewer laughed** at a room laugh when they were
+present and their smile (the smile label, shown as ``signal`` defines it) was on at some second from
+``VIEWER_WINDOW_S`` before the laugh began until ``VIEWER_WINDOW_S`` after it ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import pandas as pd
+
+from .audience import Grid, timestamp
+
+#: How far (seconds) a viewer's smile may be from a room laugh and still count as laughing with it.
+VIEWER_WINDOW_S = 1.0
+#: Width (seconds) of the windows laughs per minute are counted in.
+MINUTE_S = 60
+
+
+@dataclass
+class Room:
+    """What the room's sound says about one media's screenings."""
+
+    label: str
+    #: Per second: the loudest score of any session's windows, and how many sessions were listening.
+    curve: pd.DataFrame
+    #: One row per room laugh (see the module docstring).
+    laughs: pd.DataFrame
+    #: Laughs per minute of sound listened to, over the whole film.
+    per_minute: float
+    #: Laughs per minute in each ``MINUTE_S`` window of the media timeline.
+    by_minute: pd.DataFrame
+
+    def summary(self, top: int = 10) -> Dict[str, Any]:
+        """JSON-ready: the measure, laughs per minute overall and per window, the top laughs two ways."""
+        ranked = self.laughs.sort_values(["strength", "share_laughed"], ascending=False)
+        by_share = self.laughs.sort_values(["share_laughed", "strength"], ascending=False)
+        return {
+            "label": self.label,
+            "laughs": len(self.laughs),
+            "laughs_per_minute": round(self.per_minute, 3),
+            "by_minute": self.by_minute.to_dict(orient="records"),
+            "top_by_strength": ranked.head(top).to_dict(orient="records"),
+            "top_by_share_laughed": by_share.head(top).to_dict(orient="records"),
+            "viewer_laugh": f"the viewer's smile is on within {VIEWER_WINDOW_S:g} s of the room laugh",
+        }
+
+
+def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) -> Room:
+    """Room laughs, their viewers, laughs per minute; ``showing`` is the grid's smile-label array (or None).
+
+    A window's span is its centre ± half the spacing of the windows (the detector's hop).
+    """
+    label = str(data["label"].iloc[0])
+    data = data[data["label"] == label]
+    spacing = data.groupby("session_id")["time_s"].diff().median()
+    half = float(spacing) / 2 if spacing == spacing else 0.25
+    seconds = grid.seconds
+    first = int(seconds[0])
+    index = np.clip(np.floor(data["time_s"].to_numpy()).astype(int) - first, 0, len(seconds) - 1)
+    loudest = np.zeros(len(seconds))
+    np.maximum.at(loudest, index, data["score"].to_numpy(dtype=float))
+    sessions = {s: i for i, s in enumerate(sorted(data["session_id"].unique()))}
+    listening = np.zeros((len(sessions), len(seconds)), dtype=bool)
+    listening[[sessions[s] for s in data["session_id"]], index] = True
+    curve = pd.DataFrame({"second": seconds, "score": np.round(loudest, 4), "sessions": listening.sum(axis=0)})
+    rows: List[Dict[str, Any]] = []
+    for (session, _), event in data.dropna(subset=["event"]).groupby(["session_id", "event"], sort=True):
+        start, end = float(event["time_s"].min()) - half, float(event["time_s"].max()) + half
+        peak = event.loc[event["score"].idxmax()]
+        rows.append(
+            {
+                "session_id": session,
+                "start_s": round(start, 3),
+                "end_s": round(end, 3),
+                "peak_s": round(float(peak["time_s"]), 3),
+                "timestamp": timestamp(max(start, 0.0)),
+                "strength": round(float(peak["score"]), 4),
+                **_viewers(grid, showing, session, start, end),
+            }
+        )
+    laughs = pd.DataFrame(
+        rows,
+        columns=[
+            "session_id",
+            "start_s",
+            "end_s",
+            "peak_s",
+            "timestamp",
+            "strength",
+            "viewers_present",
+            "viewers_laughed",
+            "share_laughed",
+        ],
+    )
+    minutes_listened = listening.sum() / 60.0
+    starts = laughs["start_s"].to_numpy() if len(laughs) else np.zeros(0)
+    bins = np.arange(first - first % MINUTE_S, int(seconds[-1]) + MINUTE_S + 1, MINUTE_S)
+    counts = np.histogram(starts, bins=bins)[0]
+    listened = np.histogram(seconds, bins=bins, weights=listening.sum(axis=0))[0] / 60.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(listened > 0, counts / listened, np.nan)
+    by_minute = pd.DataFrame(
+        {"from_s": bins[:-1], "laughs": counts, "minutes_listened": listened.round(3), "per_minute": rate.round(3)}
+    )
+    per_minute = len(laughs) / minutes_listened if minutes_listened else 0.0
+    return Room(label, curve, laughs, per_minute, by_minute)
+
+
+def _viewers(grid: Grid, showing: Optional[np.ndarray], session: str, start: float, end: float) -> Dict[str, Any]:
+    """How many of the session's viewers were present around a room laugh, and how many smiled with it."""
+    if showing is None:
+        return {"viewers_present": 0, "viewers_laughed": 0, "share_laughed": 0.0}
+    span = (grid.seconds >= np.floor(start - VIEWER_WINDOW_S)) & (grid.seconds <= end + VIEWER_WINDOW_S)
+    rows = np.array([s == session for s in grid.sessions], dtype=bool)
+    present = grid.present[rows][:, span].any(axis=1)
+    laughed = (showing[rows][:, span] * grid.present[rows][:, span]).any(axis=1) & present
+    count = int(present.sum())
+    return {
+        "viewers_present": count,
+        "viewers_laughed": int(laughed.sum()),
+        "share_laughed": round(float(laughed.sum() / count), 4) if count else 0.0,
+    }

@@ -1,0 +1,258 @@
+"""The room's sound as a second stream of the screening: windows, scores and events on the frames' clock.
+
+A ``RoomListener`` runs in its own thread. It reads blocks of sound from an input — the audio track of the
+recording being screened (decoded with PyAV) or a microphone (PortAudio through ``sounddevice``) — cuts
+them into the audio detector's windows, scores them in batches, numbers the events (a window scoring at
+least ``on`` opens one, a window below ``off`` closes it), and queues one ``RoomRecord`` per window for the
+screening loop to hand to the sinks.
+
+The clock is the frames': for a file, both streams carry the container's timestamps; for a camera, both
+are read against ``time.monotonic()``, and the listener is told the monotonic instant of the frames'
+time 0 (``set_epoch``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+
+from .components import AudioDetector
+from .errors import ReactlensError
+from .records import RoomRecord
+
+log = logging.getLogger("reactlens")
+
+#: Windows scored per batch.
+BATCH = 16
+
+
+class FileAudio:
+    """The audio track of a recording, decoded by PyAV, as mono floats at ``rate`` with their media times."""
+
+    live = False
+
+    def __init__(self, path: str, rate: int) -> None:
+        import av
+
+        self.path, self.rate = str(path), rate
+        self.description = f"the audio track of {path}"
+        try:
+            self._container = av.open(self.path)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise ReactlensError(f"cannot read the sound of {path} ({exc})", "pass --no-audio") from None
+        if not self._container.streams.audio:
+            self._container.close()
+            raise ReactlensError(f"{path} has no audio track", "pass --no-audio to screen it without sound")
+
+    def blocks(self) -> Iterator[Tuple[float, np.ndarray]]:
+        """``(time of the first sample in seconds, samples)`` in order."""
+        import av
+
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
+        start: Optional[float] = None
+        done = 0
+        try:
+            for frame in self._container.decode(audio=0):
+                if start is None:
+                    start = float(frame.time or 0.0)
+                for out in resampler.resample(frame):
+                    samples = out.to_ndarray().reshape(-1)
+                    yield start + done / self.rate, samples
+                    done += len(samples)
+        except av.error.FFmpegError as exc:  # a truncated file: what was decoded stands
+            log.warning("the audio of %s ends early (%s)", self.path, exc)
+
+    def close(self) -> None:
+        self._container.close()
+
+
+class MicrophoneAudio:
+    """A microphone (or any capture device PortAudio sees), with each block's monotonic capture time."""
+
+    live = True
+
+    def __init__(self, device: Optional[str], rate: int, block_s: float = 0.1) -> None:
+        try:
+            import sounddevice
+        except OSError as exc:  # PortAudio itself is missing
+            raise ReactlensError(
+                f"no audio capture library ({exc})", "install libportaudio2, or pass --no-audio"
+            ) from None
+        self.rate = rate
+        self.description = f"microphone {device or '(default)'}"
+        self._queue: queue.Queue = queue.Queue(maxsize=600)
+        self._offset = 0.0
+        try:
+            self._stream = sounddevice.InputStream(
+                samplerate=rate,
+                channels=1,
+                dtype="float32",
+                device=device or None,
+                blocksize=int(rate * block_s),
+                callback=self._captured,
+            )
+            self._offset = time.monotonic() - self._stream.time
+            self._stream.start()
+        except (sounddevice.PortAudioError, ValueError) as exc:
+            raise ReactlensError(
+                f"{self.description} did not open ({exc})",
+                "plug one in, name another with --audio mic:NAME, or pass --no-audio",
+            ) from None
+
+    def _captured(self, data, frames, times, status) -> None:
+        with contextlib.suppress(queue.Full):  # the listener stalled: this block is lost, not the stream
+            self._queue.put_nowait((times.inputBufferAdcTime + self._offset, data[:, 0].copy()))
+
+    def blocks(self) -> Iterator[Tuple[float, np.ndarray]]:
+        """``(monotonic capture time of the first sample, samples)`` until the device stops or is closed."""
+        while self._stream.active or not self._queue.empty():
+            try:
+                yield self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+        if not self._stream.closed and not self._stream.stopped:
+            log.warning("%s stopped delivering sound; the video goes on", self.description)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def open_input(spec: str, source_path: Optional[str], live: bool, rate: int):
+    """The input ``--audio`` names: ``auto`` (the file's track, or the default microphone), a file, ``mic[:NAME]``."""
+    if spec == "auto":
+        return MicrophoneAudio(None, rate) if live or source_path is None else FileAudio(source_path, rate)
+    if spec == "mic" or spec.startswith("mic:"):
+        return MicrophoneAudio(spec[4:] or None, rate)
+    return FileAudio(spec, rate)
+
+
+class RoomListener:
+    """Scores an input's windows in a thread of its own; ``drain()`` hands over the records so far."""
+
+    def __init__(self, detector: AudioDetector, audio, session_id: str, media: str = "", offset_s: float = 0.0) -> None:
+        self.detector = detector
+        self.audio = audio
+        self.session_id, self.media, self.offset_s = session_id, media, offset_s
+        self.window = int(round(detector.window_s * detector.rate))
+        self.hop = int(round(detector.hop_s * detector.rate))
+        self.events = 0
+        self.windows = 0
+        self.cpu_s = 0.0
+        self._event: Optional[int] = None
+        self._out: queue.Queue = queue.Queue()
+        self._until: Optional[float] = None
+        self._stop = threading.Event()
+        self._epoch: Optional[float] = None
+        self._epoch_known = threading.Event()
+        if not audio.live:
+            self._epoch_known.set()
+        self.error: Optional[BaseException] = None
+        self._held: List[RoomRecord] = []
+        self._ended = False
+        self._thread = threading.Thread(target=self._run, name="reactlens-room", daemon=True)
+
+    def start(self) -> RoomListener:
+        self._thread.start()
+        return self
+
+    def set_epoch(self, monotonic_at_time_zero: float) -> None:
+        """For a live input: the ``time.monotonic()`` at which the frames' ``time_s`` is 0."""
+        if self._epoch is None:
+            self._epoch = monotonic_at_time_zero
+            self._epoch_known.set()
+
+    def _run(self) -> None:
+        buffer = np.zeros(0, dtype=np.float32)
+        buffer_start = 0.0  # the time of buffer[0]
+        pending: List[Tuple[float, np.ndarray]] = []
+        try:
+            for start, samples in self.audio.blocks():
+                if self._stop.is_set() or (self._until is not None and start > self._until + 1.0):
+                    break
+                if self.audio.live:
+                    self._epoch_known.wait()
+                    start -= self._epoch or 0.0
+                if not len(buffer):
+                    buffer_start = start
+                buffer = np.concatenate([buffer, samples.astype(np.float32, copy=False)])
+                while len(buffer) >= self.window:
+                    centre = buffer_start + self.window / 2 / self.detector.rate
+                    if self._until is not None and centre > self._until:
+                        return
+                    pending.append((centre, buffer[: self.window].copy()))
+                    buffer = buffer[self.hop :]
+                    buffer_start += self.hop / self.detector.rate
+                    if len(pending) >= (1 if self.audio.live else BATCH):
+                        self._score(pending)
+                        pending = []
+            if pending:
+                self._score(pending)
+        except BaseException as exc:  # reported by the screening; the video goes on
+            self.error = exc
+        finally:
+            self._out.put(None)
+
+    def _score(self, pending: List[Tuple[float, np.ndarray]]) -> None:
+        started = time.process_time()
+        scores = np.asarray(self.detector.score(np.stack([w for _, w in pending])), dtype=np.float64)
+        self.cpu_s += time.process_time() - started
+        detector = self.detector
+        for (centre, _), score in zip(pending, scores):
+            score = float(np.clip(score, 0.0, 1.0))
+            if self._event is None and score >= detector.on:
+                self.events += 1
+                self._event = self.events
+            elif self._event is not None and score < detector.off:
+                self._event = None
+            self.windows += 1
+            self._out.put(
+                RoomRecord(self.session_id, centre + self.offset_s, detector.label, score, self._event, self.media)
+            )
+
+    def _collect(self, block: bool) -> None:
+        """Move scored records from the thread's queue to ``_held``; note the end of the stream."""
+        while not self._ended:
+            try:
+                item = self._out.get(timeout=None) if block else self._out.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                self._ended = True
+            else:
+                self._held.append(item)
+
+    def _take(self, up_to_s: Optional[float]) -> List[RoomRecord]:
+        """The held records up to media time ``up_to_s`` (all when None), in time order."""
+        if up_to_s is None:
+            out, self._held = self._held, []
+            return out
+        limit = up_to_s + self.offset_s
+        out = [r for r in self._held if r.time_s <= limit]
+        self._held = [r for r in self._held if r.time_s > limit]
+        return out
+
+    def drain(self, up_to_s: Optional[float] = None) -> List[RoomRecord]:
+        """The records scored so far, up to the frames' time ``up_to_s`` (never blocks)."""
+        self._collect(block=False)
+        return self._take(up_to_s)
+
+    def finish(self, until_s: Optional[float]) -> List[RoomRecord]:
+        """The rest up to the frames' time ``until_s`` (None: the whole track): scored first for a file,
+        cut off now for a microphone."""
+        if self.audio.live:
+            self._stop.set()
+            self._epoch_known.set()
+            self.audio.close()
+        else:
+            self._until = until_s
+        self._collect(block=True)
+        self._thread.join(timeout=5)
+        if not self.audio.live:
+            self.audio.close()
+        return self._take(until_s)
