@@ -23,7 +23,16 @@ from typing import Any, Dict, List, Mapping, Optional
 from .errors import ReactlensError
 
 COMPONENT_KEYS = ("source", "detector", "classifier", "tracker", "audio")
-SETTING_KEYS = ("description", "extends", "requires", "max_frames", "media_title", "media_offset", "audio_input")
+SETTING_KEYS = (
+    "description",
+    "extends",
+    "requires",
+    "max_frames",
+    "media_title",
+    "media_offset",
+    "media_file",
+    "audio_input",
+)
 #: Components a profile may leave out (``tracker = "none"``, ``audio = "none"``).
 OPTIONAL_KEYS = ("tracker", "audio")
 PROFILE_KEYS = (*SETTING_KEYS, *COMPONENT_KEYS, "sinks")
@@ -115,6 +124,9 @@ class Profile:
     #: Where the sound comes from: ``auto`` (the file's own track, or the default microphone for a
     #: camera), a recording's path, or ``mic`` / ``mic:NAME``.
     audio_input: str = "auto"
+    #: The film's own file: its soundtrack is scored too, so the report can tell the film's laughs
+    #: (a laugh track) from the audience's.
+    media_file: str = ""
     max_frames: int = 0
     #: Where the profile can run, told to the user when its components are unavailable.
     requires: str = ""
@@ -234,6 +246,7 @@ def _build(name: str, table: Dict[str, Any], origin: str) -> Profile:
         media_offset=media_offset,
         audio=None if audio in (None, "", "none", False) else _spec(name, "audio", audio, origin),
         audio_input=str(table.get("audio_input", "auto") or "auto"),
+        media_file=str(table.get("media_file", "") or ""),
     )
 
 

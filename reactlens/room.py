@@ -30,6 +30,8 @@ log = logging.getLogger("reactlens")
 
 #: Windows scored per batch.
 BATCH = 16
+#: The label prefix of records scored on the film's own soundtrack (``--media FILE``), not the room's.
+FILM = "film:"
 
 
 class FileAudio:
@@ -135,10 +137,23 @@ def open_input(spec: str, source_path: Optional[str], live: bool, rate: int):
 class RoomListener:
     """Scores an input's windows in a thread of its own; ``drain()`` hands over the records so far."""
 
-    def __init__(self, detector: AudioDetector, audio, session_id: str, media: str = "", offset_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        detector: AudioDetector,
+        audio,
+        session_id: str,
+        media: str = "",
+        offset_s: float = 0.0,
+        frames_offset_s: Optional[float] = None,
+        label: Optional[str] = None,
+    ) -> None:
+        """``offset_s`` turns the input's times into media times; ``frames_offset_s`` the frames' times
+        (default: the same, as for a room heard beside the frames). ``label`` overrides the detector's."""
         self.detector = detector
         self.audio = audio
         self.session_id, self.media, self.offset_s = session_id, media, offset_s
+        self.frames_offset_s = offset_s if frames_offset_s is None else frames_offset_s
+        self.label = label or detector.label
         self.window = int(round(detector.window_s * detector.rate))
         self.hop = int(round(detector.hop_s * detector.rate))
         self.events = 0
@@ -212,7 +227,7 @@ class RoomListener:
                 self._event = None
             self.windows += 1
             self._out.put(
-                RoomRecord(self.session_id, centre + self.offset_s, detector.label, score, self._event, self.media)
+                RoomRecord(self.session_id, centre + self.offset_s, self.label, score, self._event, self.media)
             )
 
     def _collect(self, block: bool) -> None:
@@ -232,7 +247,7 @@ class RoomListener:
         if up_to_s is None:
             out, self._held = self._held, []
             return out
-        limit = up_to_s + self.offset_s
+        limit = up_to_s + self.frames_offset_s  # on the media timeline
         out = [r for r in self._held if r.time_s <= limit]
         self._held = [r for r in self._held if r.time_s > limit]
         return out
@@ -249,8 +264,8 @@ class RoomListener:
             self._stop.set()
             self._epoch_known.set()
             self.audio.close()
-        else:
-            self._until = until_s
+        else:  # in the input's own time
+            self._until = None if until_s is None else until_s + self.frames_offset_s - self.offset_s
         self._collect(block=True)
         self._thread.join(timeout=5)
         if not self.audio.live:

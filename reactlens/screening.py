@@ -15,7 +15,7 @@ from .errors import ComponentError, ReactlensError, StopScreening
 from .plugins import PluginHost
 from .profiles import ComponentSpec, Profile
 from .records import Record, RoomRecord, Session, new_session_id
-from .room import RoomListener, open_input
+from .room import FILM, FileAudio, RoomListener, open_input
 
 log = logging.getLogger("reactlens")
 
@@ -188,10 +188,10 @@ class Screening:
         summary = Summary(self.session, stats)
         sinks = self._open_sinks(summary)
         source = self.source
-        listener = self._listen(stats)
+        listeners = self._listen(stats)
         whole = False  # the source ended by itself: the whole audio track counts
         try:
-            whole = self._loop(stats, sinks, summary, on_frame, listener)
+            whole = self._loop(stats, sinks, summary, on_frame, listeners)
         except StopScreening:  # a component asked to end the screening (the preview's q key, say)
             pass
         except KeyboardInterrupt:
@@ -202,8 +202,7 @@ class Screening:
                 source.instance.close()
             except Exception as exc:
                 log.warning("%s failed to close: %s", source.label, exc)
-            if listener is not None:
-                self._stop_listening(listener, None if whole else stats.last_time_s, sinks, summary, stats)
+            self._stop_listening(listeners, None if whole else stats.last_time_s, sinks, summary, stats)
             self._close_sinks(sinks, summary)
             stats.finished = time.perf_counter()
         return summary
@@ -232,34 +231,58 @@ class Screening:
                 summary.sink_errors.setdefault(sink.spec.use, f"{type(exc).__name__}: {exc}")
                 log.error("%s failed to close: %s", sink.label, exc)
 
-    def _listen(self, stats: Stats) -> Optional[RoomListener]:
-        """Start scoring the room's sound, or None: no audio detector, or no sound (one warning; video goes on)."""
+    def _listen(self, stats: Stats) -> List[RoomListener]:
+        """Start scoring the room's sound and, given the film's file, the film's own; none without an audio
+        detector or without sound (one warning each; the video goes on)."""
         if self.audio is None:
-            return None
+            return []
         detector = self.audio.instance
         source = self.source.instance
         uri = getattr(source, "uri", self.profile.source.options.get("uri"))
         path = uri if isinstance(uri, str) and "://" not in uri else None
+        session = self.session
+        offset = session.media_offset_s
+        listeners = []
         try:
-            audio = open_input(self.profile.audio_input, path, self.session.live, detector.rate)
+            audio = open_input(self.profile.audio_input, path, session.live, detector.rate)
+            stats.audio_input = audio.description
+            listeners.append(RoomListener(detector, audio, session.session_id, session.media_title, offset))
         except ReactlensError as exc:
             log.warning("%s; the video is screened without sound (--no-audio: on purpose)", exc.problem)
-            return None
-        stats.audio_input = audio.description
-        session = self.session
-        return RoomListener(detector, audio, session.session_id, session.media_title, session.media_offset_s).start()
+        if self.profile.media_file:
+            try:
+                film = FileAudio(self.profile.media_file, detector.rate)
+            except ReactlensError as exc:
+                log.warning("%s; the film's own laughs are not marked", exc.problem)
+            else:
+                listeners.append(
+                    RoomListener(
+                        detector, film, session.session_id, session.media_title, 0.0, offset, FILM + detector.label
+                    )
+                )
+        return [listener.start() for listener in listeners]
 
     def _stop_listening(
-        self, listener: RoomListener, until_s: Optional[float], sinks: List[_Built], summary: Summary, stats: Stats
+        self,
+        listeners: List[RoomListener],
+        until_s: Optional[float],
+        sinks: List[_Built],
+        summary: Summary,
+        stats: Stats,
     ) -> None:
-        """The rest of the room's records to the sinks (up to the last frame unless the whole track counts)."""
-        try:
-            self._write_room(sinks, listener.finish(until_s), summary)
-        except ReactlensError as exc:
-            log.warning("%s", exc)
-        if listener.error is not None:
-            log.warning("the room's sound stopped: %s; the video went on", listener.error)
-        stats.room_windows, stats.room_events, stats.audio_cpu_s = listener.windows, listener.events, listener.cpu_s
+        """The rest of the sound's records to the sinks (up to the last frame unless the whole track counts)."""
+        for listener in listeners:
+            try:
+                self._write_room(sinks, listener.finish(until_s), summary)
+            except ReactlensError as exc:
+                log.warning("%s", exc)
+            if listener.error is not None:
+                log.warning(
+                    "the sound of %s stopped: %s; the video went on", listener.audio.description, listener.error
+                )
+        room = [listener for listener in listeners if not listener.label.startswith(FILM)]
+        if room:
+            stats.room_windows, stats.room_events, stats.audio_cpu_s = room[0].windows, room[0].events, room[0].cpu_s
 
     def _write_room(self, sinks: List[_Built], records: List[RoomRecord], summary: Summary) -> None:
         if records:
@@ -271,7 +294,7 @@ class Screening:
         sinks: List[_Built],
         summary: Summary,
         on_frame: Optional[ProgressCallback],
-        listener: Optional[RoomListener],
+        listeners: List[RoomListener],
     ) -> bool:
         """Screen frames until the source ends (True) or the screening is stopped (False)."""
         detector, classifier, tracker = self.detector, self.classifier, self.tracker
@@ -327,7 +350,7 @@ class Screening:
             records = _records(session, frame, found, ids, probs, labels, smile_index, offset)
             stop = self._deliver(sinks, summary, lambda sink, f=frame, r=records: sink.write(f, r))
             stats.last_time_s = frame.time_s
-            if listener is not None:
+            for listener in listeners:
                 if session.live:
                     listener.set_epoch(frame.captured_at - frame.time_s)
                 self._write_room(sinks, listener.drain(frame.time_s), summary)

@@ -50,7 +50,7 @@ class LaughterDetector(AudioDetector):
     window_s = WINDOW / 16000
     hop_s = 0.48
 
-    def __init__(self, model: Optional[str] = None, on: float = 0.1, off: float = 0.05, threads: int = 1) -> None:
+    def __init__(self, model: Optional[str] = None, on: float = 0.02, off: float = 0.01, threads: int = 1) -> None:
         path = str(model or model_path(YAMNET))
         if not os.path.exists(path):
             raise ReactlensError(f"audio model {path} not found", "check audio.model, or pass --no-audio")

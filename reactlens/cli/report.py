@@ -49,7 +49,7 @@ def _print_audience(audience: Audience) -> None:
         f"{totals['seconds']} s"
     )
     if audience.room is not None:
-        line += f", {len(audience.room.laughs)} room laughs ({audience.room.per_minute:.1f} per minute)"
+        line += f", {audience.room.heard} room laughs ({audience.room.per_minute:.1f} per minute)"
     elif audience.smile_label:
         line += f", {laughs} laugh event{'' if laughs == 1 else 's'} (visual estimate: no room sound)"
     out_console.print(line, markup=False)

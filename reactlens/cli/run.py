@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import List, Optional
 
@@ -154,6 +155,12 @@ def run(
         None, "--max-frames", min=0, help="Stop after this many frames (0 = no limit)."
     ),
     media_title: Optional[str] = typer.Option(None, "--media-title", help="Title of the media the audience watches."),
+    media_file: Optional[str] = typer.Option(
+        None,
+        "--media",
+        help="The film's own file: its laughs (a laugh track) are marked so they are not counted as the "
+        "audience's. Its name is the media title unless --media-title says otherwise.",
+    ),
     media_offset: Optional[float] = typer.Option(
         None, "--media-offset", help="Position in the media (seconds) when this session starts."
     ),
@@ -174,6 +181,11 @@ def run(
     """Run a screening: faces found, smiles scored, one record per face per frame to every sink; the room's
     laughter from its sound, one record per window."""
     sound = ["audio=none"] if no_audio else [f"audio_input={audio}"] if audio else []
+    if media_file is not None:
+        if not os.path.isfile(media_file):
+            raise ReactlensError(f"film file {media_file} not found", "check the --media path")
+        sound.append(f"media_file={json.dumps(media_file)}")
+        media_title = media_title or os.path.splitext(os.path.basename(media_file))[0]
     chosen = build_profile(
         profile, config, source, csv, annotate, model, max_frames, media_title, media_offset, [*sound, *set_]
     )

@@ -128,12 +128,15 @@ def _room_section(audience: Audience, top: int = 10) -> str:
             f"<h2>Laughs: {name}</h2><p>No room sound was recorded: laughs here are a visual estimate "
             "(a smile score that climbs fast past 0.85).</p>"
         )
-    columns = ["timestamp", "session_id", "strength", "viewers_laughed", "viewers_present", "share"]
-    headings = ["time", "session", "strength", "viewers laughed", "present", "share laughed"]
+    columns = ["timestamp", "session_id", "strength", "viewers_laughed", "viewers_present", "share", "film"]
+    headings = ["time", "session", "strength", "viewers laughed", "present", "share laughed", "the film's own?"]
 
     def rows(order: list) -> list:
         ranked = room.laughs.sort_values(order, ascending=False).head(top)
-        return [{**r, "share": _pct(r["share_laughed"])} for r in ranked.to_dict(orient="records")]
+        return [
+            {**r, "share": _pct(r["share_laughed"]), "film": "yes: not counted" if r["in_film"] else ""}
+            for r in ranked.to_dict(orient="records")
+        ]
 
     minutes = [
         {
@@ -144,8 +147,9 @@ def _room_section(audience: Audience, top: int = 10) -> str:
         for r in room.by_minute.to_dict(orient="records")
     ]
     return (
-        f"<h2>Room laughs: {name}</h2><p>{len(room.laughs)} laughs heard, <b>{room.per_minute:.1f} per minute</b> "
-        f"of sound. A viewer laughed with a room laugh when their smile was on within {VIEWER_WINDOW_S:g} s of it.</p>"
+        f"<h2>Room laughs: {name}</h2><p>{room.heard} laughs heard, <b>{room.per_minute:.1f} per minute</b> "
+        f"of sound. A viewer laughed with a room laugh when their smile was on within {VIEWER_WINDOW_S:g} s of it. "
+        "Laughs that coincide with the film's own (given its file) are the film's and not counted.</p>"
         "<h3>Strongest</h3>"
         + _table(rows(["strength", "share_laughed"]), columns, headings)
         + "<h3>Most viewers laughing</h3>"
@@ -282,7 +286,8 @@ labels {html.escape(", ".join(first.labels))}. Hover a chart for exact values, d
 <p><small><b>Method.</b> A viewer is one face track of one session. Each label's probability is smoothed per viewer
 (time constant {p.tau_s} s); a viewer shows the label whose smoothed probability last led every other label's by
 {p.lead} (for two labels: from {p.on} until it falls to {p.off}), and counts as showing it in a second when that
-holds for at least half of their frames there. The share is over the viewers present in that second. Bands: {100 * LEVEL:.0f}% intervals from resampling
+holds for at least half of their frames there. The share is over the viewers present in that second.
+Bands: {100 * LEVEL:.0f}% intervals from resampling
 viewers, not frames — a Bayesian bootstrap (Dirichlet weights over the viewers, 1,000 draws) with half a
 pseudo-viewer at 0 and at 1 (the Jeffreys prior of a share), which covers the true share in simulated audiences
 of 12 viewers more than 90% of the time; with many viewers it equals the percentile bootstrap. A share's band

@@ -2,9 +2,12 @@
 
 Room records (``<results>-room.csv``, one per window of sound) carry an event number while an audio
 detector's event lasts. A **room laugh** is one such event: from its first window's start to its last
-window's end, its strength the highest score in it. A **viewer laughed** at a room laugh when they were
-present and their smile (the smile label, shown as ``signal`` defines it) was on at some second from
-``VIEWER_WINDOW_S`` before the laugh began until ``VIEWER_WINDOW_S`` after it ended.
+window's end, its strength the highest score in it. Given the film's file (``run --media FILE``), the
+film's own soundtrack is scored too; a room laugh overlapping one of the film's (its laugh track,
+laughter on screen) is the film's, marked ``in_film`` and not counted as the audience's. A **viewer
+laughed** at a room laugh when they were present and their smile (the smile label, shown as ``signal``
+defines it) was on at some second from ``VIEWER_WINDOW_S`` before the laugh began until
+``VIEWER_WINDOW_S`` after it ended.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import pandas as pd
 
+from ..room import FILM
 from .audience import Grid, timestamp
 
 #: How far (seconds) a viewer's smile may be from a room laugh and still count as laughing with it.
 VIEWER_WINDOW_S = 1.0
 #: Width (seconds) of the windows laughs per minute are counted in.
 MINUTE_S = 60
+#: Seconds by which a room laugh may miss a film laugh and still be the film's (the room hears it late).
+FILM_SLACK_S = 0.5
 
 
 @dataclass
@@ -37,13 +43,19 @@ class Room:
     #: Laughs per minute in each ``MINUTE_S`` window of the media timeline.
     by_minute: pd.DataFrame
 
+    @property
+    def heard(self) -> int:
+        """Room laughs that are the audience's (not the film's own)."""
+        return int((~self.laughs["in_film"].astype(bool)).sum())
+
     def summary(self, top: int = 10) -> Dict[str, Any]:
         """JSON-ready: the measure, laughs per minute overall and per window, the top laughs two ways."""
         ranked = self.laughs.sort_values(["strength", "share_laughed"], ascending=False)
         by_share = self.laughs.sort_values(["share_laughed", "strength"], ascending=False)
         return {
             "label": self.label,
-            "laughs": len(self.laughs),
+            "laughs": self.heard,
+            "laughs_in_film": int(self.laughs["in_film"].astype(bool).sum()),
             "laughs_per_minute": round(self.per_minute, 3),
             "by_minute": self.by_minute.to_dict(orient="records"),
             "top_by_strength": ranked.head(top).to_dict(orient="records"),
@@ -55,12 +67,21 @@ class Room:
 def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) -> Room:
     """Room laughs, their viewers, laughs per minute; ``showing`` is the grid's smile-label array (or None).
 
-    A window's span is its centre ± half the spacing of the windows (the detector's hop).
+    A window's span is its centre ± half the spacing of the windows (the detector's hop). Room laughs that
+    overlap a laugh in the film's own soundtrack (records labelled ``film:…``, from ``run --media FILE``)
+    are marked ``in_film`` and left out of laughs per minute.
     """
-    label = str(data["label"].iloc[0])
-    data = data[data["label"] == label]
+    film_rows = data["label"].str.startswith(FILM)
+    heard = data[~film_rows]
+    label = str(heard["label"].iloc[0]) if len(heard) else str(data["label"].iloc[0])[len(FILM) :]
+    film = data[data["label"] == FILM + label]
+    data = heard[heard["label"] == label]
     spacing = data.groupby("session_id")["time_s"].diff().median()
     half = float(spacing) / 2 if spacing == spacing else 0.25
+    film_spans = [
+        (float(e["time_s"].min()) - half, float(e["time_s"].max()) + half)
+        for _, e in film.dropna(subset=["event"]).groupby(["session_id", "event"])
+    ]
     seconds = grid.seconds
     first = int(seconds[0])
     index = np.clip(np.floor(data["time_s"].to_numpy()).astype(int) - first, 0, len(seconds) - 1)
@@ -82,6 +103,7 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
                 "peak_s": round(float(peak["time_s"]), 3),
                 "timestamp": timestamp(max(start, 0.0)),
                 "strength": round(float(peak["score"]), 4),
+                "in_film": any(a - FILM_SLACK_S < end and start < b + FILM_SLACK_S for a, b in film_spans),
                 **_viewers(grid, showing, session, start, end),
             }
         )
@@ -94,13 +116,15 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
             "peak_s",
             "timestamp",
             "strength",
+            "in_film",
             "viewers_present",
             "viewers_laughed",
             "share_laughed",
         ],
     )
     minutes_listened = listening.sum() / 60.0
-    starts = laughs["start_s"].to_numpy() if len(laughs) else np.zeros(0)
+    audience = laughs[~laughs["in_film"].astype(bool)]
+    starts = audience["start_s"].to_numpy(dtype=float)
     bins = np.arange(first - first % MINUTE_S, int(seconds[-1]) + MINUTE_S + 1, MINUTE_S)
     counts = np.histogram(starts, bins=bins)[0]
     listened = np.histogram(seconds, bins=bins, weights=listening.sum(axis=0))[0] / 60.0
@@ -109,7 +133,7 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
     by_minute = pd.DataFrame(
         {"from_s": bins[:-1], "laughs": counts, "minutes_listened": listened.round(3), "per_minute": rate.round(3)}
     )
-    per_minute = len(laughs) / minutes_listened if minutes_listened else 0.0
+    per_minute = len(audience) / minutes_listened if minutes_listened else 0.0
     return Room(label, curve, laughs, per_minute, by_minute)
 
 

@@ -1,0 +1,287 @@
+"""The room's sound: laughter heard in a recording and through a real sound server, on the frames' clock."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reactlens import AudioDetector, ResultSink, hookimpl
+from reactlens.plugins import PluginHost
+from reactlens.profiles import ProfileBook
+from reactlens.screening import Screening
+
+from .conftest import assert_one_line_error, run_cli
+from .sound_clips import HEDGEWARS, RATE, laugh, speech, video_frames, with_sound
+
+pytestmark = pytest.mark.skipif(not HEDGEWARS.is_dir(), reason="hedgewars-data is not installed (scripts/bootstrap)")
+SENTENCE = "Please keep your mobile phones switched off until the end of the screening."
+LAUGH_AT = 5.0
+
+
+def rows(path: Path) -> list:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def laughing_clip(tmp_path_factory, clip) -> Path:
+    """8 s of the faces clip; its sound: a sentence, then a laugh at 5.0 s."""
+    folder = tmp_path_factory.mktemp("laughing")
+    frames, fps = video_frames(clip, 2.0)
+    frames = (frames * 4)[: int(8 * fps)]
+    sound = np.zeros(8 * RATE, np.float32)
+    spoken = speech(SENTENCE, folder)[: len(sound)]
+    sound[: len(spoken)] += 0.3 * spoken
+    heard = laugh()
+    start = int(LAUGH_AT * RATE)
+    sound[start : start + len(heard)] += 0.8 * heard[: len(sound) - start]
+    return with_sound(frames, fps, sound, folder / "laughing.mp4")
+
+
+def test_the_laughter_detector_hears_a_laugh_and_not_speech(tmp_path):
+    from reactlens_audio.laughter import LaughterDetector
+
+    detector = LaughterDetector()
+    window = int(detector.window_s * detector.rate)
+    heard = np.pad(laugh(), (0, window))[:window]
+    spoken = np.pad(speech(SENTENCE, tmp_path), (0, window))[:window]
+    laughing, talking = detector.score(np.stack([heard, spoken]))
+    assert laughing >= 0.5 and talking < 0.05, (laughing, talking)
+
+
+def test_a_laugh_in_the_recording_is_a_room_laugh_on_the_media_timeline(laughing_clip, tmp_path, tiny_model):
+    out = tmp_path / "r.csv"
+    result = run_cli(
+        "run",
+        "--source",
+        str(laughing_clip),
+        "--model",
+        str(tiny_model),
+        "--csv",
+        str(out),
+        "--media-title",
+        "Film",
+        "--media-offset",
+        "100",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 room event(s)" in result.stderr
+    room = rows(tmp_path / "r-room.csv")
+    assert list(room[0]) == ["session_id", "time_s", "label", "score", "event", "media"]
+    times = [float(r["time_s"]) for r in room]
+    assert times == sorted(times) and abs(times[1] - times[0] - 0.48) <= 2e-3
+    heard = [r for r in room if r["event"]]
+    assert {r["event"] for r in heard} == {"1"} and all(r["media"] == "Film" for r in room)
+    # the windows of the laugh: their centres lie within half a window of the laugh at 105 s of media
+    assert 100 + LAUGH_AT - 0.5 <= float(heard[0]["time_s"]) <= 100 + LAUGH_AT + 0.5
+    assert max(float(r["score"]) for r in heard) >= 0.5
+    report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
+    assert report.returncode == 0, report.stderr
+    assert "1 room laughs" in report.stdout
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    [top] = summary["room"]["top_by_strength"]
+    assert 104 <= top["start_s"] <= 105.5 and top["viewers_present"] == 2
+    assert summary["room"]["laughs_per_minute"] == pytest.approx(60 / 8, rel=0.1)  # one laugh in 8 s of sound
+    assert (tmp_path / "rep" / "laughs.parquet").exists() and (tmp_path / "rep" / "room.csv").exists()
+
+
+def test_without_sound_the_video_goes_on_and_the_report_says_laughs_are_visual(clip, tmp_path, tiny_model):
+    out = tmp_path / "r.csv"
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        f"reactlens: warning: {clip} has no audio track; the video is screened without sound (--no-audio: on purpose)"
+    ]
+    assert rows(out) and not (tmp_path / "r-room.csv").exists()
+    quiet = run_cli(
+        "run", "--source", str(clip), "--model", str(tiny_model), "--csv", str(tmp_path / "q.csv"), "--no-audio"
+    )
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
+    report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
+    assert "visual estimate" in report.stdout
+    assert "laughs are a visual estimate" in json.loads((tmp_path / "rep" / "summary.json").read_text())["room"]
+
+
+def test_a_microphone_that_is_not_there_is_one_warning_and_the_video_goes_on(clip, tmp_path, tiny_model):
+    out = tmp_path / "r.csv"
+    result = run_cli(
+        "run", "--source", str(clip), "--model", str(tiny_model), "--csv", str(out), "--audio", "mic:no such microphone"
+    )
+    assert result.returncode == 0, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert "microphone no such microphone did not open" in warning and "video is screened without sound" in warning
+    assert rows(out)
+
+
+def test_an_audio_model_that_is_missing_is_one_line(clip, tmp_path, tiny_model):
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "audio.model=nope.tflite")
+    assert_one_line_error(result, "audio model nope.tflite not found", "--no-audio")
+
+
+# -- one clock -------------------------------------------------------------------------------------
+
+
+class Clicks(AudioDetector):
+    """A loudness detector with 10 ms windows: a click is an event, to the nearest 5 ms."""
+
+    label, rate, window_s, hop_s, on, off = "click", RATE, 0.01, 0.005, 0.5, 0.25
+
+    def score(self, windows):
+        return np.minimum(np.sqrt(np.mean(windows**2, axis=1)) * 4, 1.0)
+
+
+class Flashes(ResultSink):
+    """Remembers the time of every frame brighter than mid-grey, and every room record."""
+
+    frames: list = []
+    room: list = []
+
+    def write(self, frame, records):
+        if frame.image.mean() > 128:
+            Flashes.frames.append(frame.time_s)
+
+    def write_room(self, records):
+        Flashes.room.extend(records)
+
+
+class ClockPlugin:
+    @hookimpl
+    def register_audio_detectors(self, register):
+        register("clicks", Clicks)
+
+    @hookimpl
+    def register_sinks(self, register):
+        register("flashes", Flashes)
+
+
+def test_a_flash_and_a_click_at_the_same_instant_agree_within_40_ms(clip, tmp_path):
+    fps, flash_at = 25.0, 2.0
+    frames = [np.full((360, 640, 3), 30, np.uint8) for _ in range(int(4 * fps))]
+    frames[int(flash_at * fps)] = np.full((360, 640, 3), 250, np.uint8)
+    sound = np.zeros(4 * RATE, np.float32)
+    start = int(flash_at * RATE)
+    sound[start : start + int(0.02 * RATE)] = 0.9  # a 20 ms click
+    video = with_sound(frames, fps, sound, tmp_path / "flash.mp4")
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    host.add(ClockPlugin(), "clock")
+    Flashes.frames, Flashes.room = [], []
+    profile = ProfileBook().resolve(
+        "video", {"source.uri": str(video), "tracker": "none", "audio": "clicks", "sinks": [{"use": "flashes"}]}
+    )
+    Screening(profile, host).run()
+    [flash] = Flashes.frames
+    first = next(r for r in Flashes.room if r.event is not None)
+    assert abs(first.time_s - flash) <= 0.040, (first.time_s, flash)
+
+
+# -- live: a real sound server -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sound_server():
+    """PulseAudio with a null sink called ``room``; its monitor is the default capture device."""
+    if not shutil.which("pulseaudio"):
+        pytest.skip("pulseaudio is not installed (scripts/bootstrap)")
+    started = subprocess.run(["pulseaudio", "--check"]).returncode != 0
+    if started:
+        subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1"], check=True, capture_output=True)
+    module = subprocess.run(
+        ["pactl", "load-module", "module-null-sink", "sink_name=reactlens_room"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run(["pactl", "set-default-source", "reactlens_room.monitor"], check=True)
+    yield "reactlens_room"
+    subprocess.run(["pactl", "unload-module", module])
+    if started:
+        subprocess.run(["pulseaudio", "--kill"])
+
+
+def test_laughter_played_into_the_room_is_heard_live_end_to_end(sound_server, laughing_clip, tmp_path, tiny_model):
+    out = tmp_path / "live.csv"
+    wav = tmp_path / "laugh.wav"
+    _write_wav(wav, np.concatenate([np.zeros(RATE // 2, np.float32), laugh() * 0.8]))
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reactlens",
+            "run",
+            "--source",
+            str(laughing_clip),
+            "--set",
+            "source.live=true",
+            "--model",
+            str(tiny_model),
+            "--csv",
+            str(out),
+            "--audio",
+            "mic",
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not out.exists() and time.monotonic() < deadline:  # the run has opened its sinks
+            time.sleep(0.05)
+        subprocess.run(["paplay", f"--device={sound_server}", str(wav)], check=True, timeout=20)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 0, stderr
+    room = rows(tmp_path / "live-room.csv")
+    assert any(r["event"] for r in room), [r["score"] for r in room]
+    report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
+    assert report.returncode == 0 and "room laughs" in report.stdout
+
+
+def _write_wav(path: Path, samples: np.ndarray) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, tmp_path, tiny_model):
+    frames, fps = video_frames(clip, 2.0)
+    frames = (frames * 4)[: int(8 * fps)]
+    film_sound = np.zeros(8 * RATE, np.float32)
+    track = laugh("Default_uk")  # the film's laugh track, at 2 s
+    film_sound[2 * RATE : 2 * RATE + len(track)] += 0.8 * track
+    film = with_sound(frames, fps, film_sound, tmp_path / "Sitcom.mp4")
+    room_sound = 0.5 * film_sound  # the room hears the film's laugh track ...
+    audience = laugh("Surfer")  # ... and laughs itself at 5.5 s
+    room_sound[int(5.5 * RATE) : int(5.5 * RATE) + len(audience)] += 0.8 * audience
+    screening = with_sound(frames, fps, room_sound, tmp_path / "room.mp4")
+    out = tmp_path / "r.csv"
+    result = run_cli(
+        "run", "--source", str(screening), "--model", str(tiny_model), "--csv", str(out), "--media", str(film)
+    )
+    assert result.returncode == 0, result.stderr
+    room = rows(tmp_path / "r-room.csv")
+    assert {r["label"] for r in room} == {"laughter", "film:laughter"} and {r["media"] for r in room} == {"Sitcom"}
+    report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
+    assert report.returncode == 0, report.stderr
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())["room"]
+    assert summary["laughs"] == 1 and summary["laughs_in_film"] == 1
+    laughs = {round(r["start_s"]): r["in_film"] for r in summary["top_by_strength"]}
+    assert laughs == {2: True, 5: False} or laughs == {2: True, 6: False}, laughs
+    missing = run_cli("run", "--source", str(screening), "--model", str(tiny_model), "--media", "nope.mp4")
+    assert_one_line_error(missing, "film file nope.mp4 not found", "--media")
