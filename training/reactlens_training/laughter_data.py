@@ -13,9 +13,10 @@ The recipe, so anyone can rebuild it:
   synthesised, they are not what a room sounds like, and YAMNet scores most of them 0 for laughter.
 * **Split by source**: within each group (the wheel's female and male laughs, the hedgewars voices) every
   other recording, in name order, is for tuning and the rest are held out. Held-out negatives are what a
-  room hears besides laughs — speech of the espeak voices not tuned on, every other music track, and the
-  shared clips' audio (music, speech, ambience), never tuned on; the hedgewars voice lines of every other voice are held out
-  as *hard* negatives (shouts, coughs, moans of the same characters that laugh), reported on their own.
+  room hears besides laughs — speech of the espeak voices not tuned on, every other music track, and
+  the shared clips' audio (music, speech, ambience), never tuned on; the hedgewars voice lines of every
+  other voice are held out as *hard* negatives (shouts, coughs, moans of the same characters that
+  laugh), reported on their own.
   Accuracy is only reported on held-out laughs over held-out negatives.
 * **Mixtures** (``mixture``): a background of negatives, with laughs added at random, separated moments
   at a stated signal-to-noise ratio (the laugh's RMS over the background's RMS where it plays).
