@@ -15,10 +15,10 @@ demo: setup
 	$(BIN)/reactlens demo
 
 # the type checker covers the detector contract and the modules that implement it, the record schema,
-# option checking, and the report (its statistics and its outputs)
+# option checking, the report (its statistics and its outputs), and the room's sound
 TYPED := reactlens/components.py reactlens/camera_rate.py reactlens/faces.py reactlens/detector_eval.py \
 	plugins/reactlens_onnx/centerface.py reactlens/messages.py reactlens/option_types.py \
-	reactlens/report/*.py reactlens/cli/report.py
+	reactlens/report/*.py reactlens/cli/report.py reactlens/room.py plugins/reactlens_audio/laughter.py
 
 test: setup
 	$(BIN)/ruff check .

@@ -9,6 +9,12 @@ One message carries the records of one or more frames of one camera::
 
 ``record_id`` is unique per face per frame across all cameras and sessions, so a subscriber can drop the
 duplicates that at-least-once delivery (QoS 1) allows. AWS IoT Core refuses messages over 128 KB.
+
+The room's sound travels in the same messages: a record with ``"kind": "room"`` is one scored window
+(``reactlens.records.RoomRecord``)::
+
+    {"kind": "room", "record_id": "20261124T102943Z-3f9a1c:room:laughter:4800", "session_id": "…",
+     "time_s": 4.8, "label": "laughter", "score": 0.93, "event": 3, "media": ""}
 """
 
 from __future__ import annotations
@@ -78,6 +84,8 @@ def record_problem(record: object) -> Optional[str]:
     """Why ``record`` does not follow the schema above (None when it does): keys, types, ranges, label."""
     if not isinstance(record, dict):
         return "a record is not a JSON object"
+    if record.get("kind") == "room":
+        return room_problem(record)
     for key in ("record_id", "session_id", "label"):
         if not isinstance(record.get(key), str) or not record[key]:
             return f"'{key}' is not a non-empty string"
@@ -100,6 +108,23 @@ def record_problem(record: object) -> Optional[str]:
         return "a value in 'scores' is not a probability (0 to 1)"
     if record["label"] not in scores:
         return f"label '{record['label']}' is not one of its scores"
+    if not isinstance(record.get("media", ""), str):
+        return "'media' is not a string"
+    return None
+
+
+def room_problem(record: Dict[str, object]) -> Optional[str]:
+    """Why a ``"kind": "room"`` record does not follow the schema above (None when it does)."""
+    for key in ("record_id", "session_id", "label"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            return f"'{key}' is not a non-empty string"
+    if not _is_number(record.get("time_s")):
+        return "'time_s' is not a finite number"
+    if not _is_probability(record.get("score")):
+        return "'score' is not a probability (0 to 1)"
+    event = record.get("event")
+    if event is not None and not (_is_int(event) and event > 0):  # type: ignore[operator]
+        return "'event' is not a positive whole number or null"
     if not isinstance(record.get("media", ""), str):
         return "'media' is not a string"
     return None

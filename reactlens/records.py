@@ -158,9 +158,16 @@ class RoomRecord:
     event: Optional[int] = None
     media: str = ""
 
+    @property
+    def record_id(self) -> str:
+        """Unique across sessions: one window of one label at one time."""
+        return f"{self.session_id}:room:{self.label}:{round(self.time_s * 1000)}"
+
     def to_dict(self) -> Dict[str, object]:
-        """JSON-ready fields."""
+        """JSON-ready fields, as messages carry them (``kind`` tells them from a face's record)."""
         return {
+            "kind": "room",
+            "record_id": self.record_id,
             "session_id": self.session_id,
             "time_s": self.time_s,
             "label": self.label,

@@ -22,6 +22,7 @@ from reactlens.errors import ReactlensError
 from reactlens.messages import MAX_MESSAGE_BYTES, decode, encode_record, message, pack
 from reactlens.plugins import PluginHost
 from reactlens.profiles import ProfileBook
+from reactlens.records import RoomRecord
 from reactlens.screening import Screening
 
 from .conftest import assert_one_line_error, run_cli
@@ -398,6 +399,34 @@ def test_collect_refuses_records_that_break_the_schema_and_counts_them(broker, t
     assert warnings == [
         "refusing a record on reactlens/rogue: 'frame' is not a whole number (further ones are only counted)"
     ]
+
+
+def test_the_rooms_sound_travels_with_the_records_and_the_report_reads_it_from_the_store(broker, tmp_path):
+    store = tmp_path / "store.sqlite"
+    collecting = Collecting(broker.url, store)
+    sink = IotSink(broker=broker.url, topic="reactlens/cam", spool=str(tmp_path / "s.sqlite"), drain_s=30)
+    sink.open(SESSION)
+    for i in range(40):  # 4 s of two viewers; the second smiles from 2 s
+        sink.write(frame(i), [record(i, 0, 0.1), record(i, 1, 0.95 if i >= 20 else 0.05, x=80)])
+    laughing = {5, 6, 7}  # windows at 2.4, 2.88, 3.36 s are one room laugh
+    sink.write_room(
+        [
+            RoomRecord("s1", 0.48 * k, "laughter", 0.9 if k in laughing else 0.0, 1 if k in laughing else None)
+            for k in range(1, 9)
+        ]
+    )
+    sink.write_room([RoomRecord("s1", 1.0, "laughter", 7.0)])  # a bad score: refused by the collector
+    sink.close()
+    collecting.finish(80)
+    collector = collecting.collector
+    assert collector.store.room_stored == 8 and collector.invalid == 1
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT COUNT(*) FROM room WHERE event = 1").fetchone()[0] == 3
+    report = run_cli("report", str(store), "--out", str(tmp_path / "report"))
+    assert report.returncode == 0, report.stderr
+    room = json.loads((tmp_path / "report" / "summary.json").read_text())["room"]
+    [laugh] = room["top_by_strength"]
+    assert laugh["viewers_present"] == 2 and laugh["viewers_laughed"] == 1
 
 
 def test_collect_with_the_broker_down_fails_at_once_unless_told_to_wait(tmp_path):

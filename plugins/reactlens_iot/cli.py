@@ -59,7 +59,8 @@ def collect(
     store = collector.store
     out_console.print(
         f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "
-        f"({store.duplicates} duplicates dropped, {collector.invalid} invalid records refused, "
+        f"({store.room_stored} room records, {store.duplicates} duplicates dropped, "
+        f"{collector.invalid} invalid records refused, "
         f"{collector.rejected} foreign messages ignored)",
         markup=False,
     )

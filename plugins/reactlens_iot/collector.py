@@ -64,17 +64,19 @@ class Collector:
             if self.rejected == 1:
                 log.warning("ignoring a message on %s that is not reactlens records", msg.topic)
         else:
-            valid = []
+            valid, room = [], []
             for record in data["records"]:
                 problem = record_problem(record)
                 if problem is None:
-                    valid.append(record)
+                    (room if record.get("kind") == "room" else valid).append(record)
                     continue
                 self.invalid += 1
                 if self.invalid == 1:
                     log.warning("refusing a record on %s: %s (further ones are only counted)", msg.topic, problem)
             if valid:
                 self.store.add(valid, str(data.get("camera", "")), msg.topic)
+            if room:
+                self.store.add_room(room, str(data.get("camera", "")), msg.topic)
         self.last_message = time.monotonic()
         self._wake.set()
 

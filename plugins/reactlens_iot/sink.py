@@ -13,7 +13,7 @@ from typing import Deque, Optional, Sequence, Tuple
 from reactlens.components import Frame, ResultSink
 from reactlens.errors import ReactlensError
 from reactlens.messages import MAX_MESSAGE_BYTES, encode_record, message, pack
-from reactlens.records import Record, Session
+from reactlens.records import Record, RoomRecord, Session
 
 from .spool import Spool
 from .topics import check_topic
@@ -197,6 +197,13 @@ class IotSink(ResultSink):
         self.publisher.start()
 
     def write(self, frame: Frame, records: Sequence[Record]) -> None:
+        if records and self.spool is not None and self.publisher is not None:
+            self.spool.append([encode_record(r.to_dict()) for r in records])
+            self.written += len(records)
+            self.publisher.wake()
+
+    def write_room(self, records: Sequence[RoomRecord]) -> None:
+        """The room's records go through the same spool and messages (``"kind": "room"``)."""
         if records and self.spool is not None and self.publisher is not None:
             self.spool.append([encode_record(r.to_dict()) for r in records])
             self.written += len(records)

@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+#: The room's sound records (``reactlens.records.RoomRecord``), unique by record id.
+ROOM_SCHEMA = """
+CREATE TABLE IF NOT EXISTS room (
+    record_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, time_s REAL NOT NULL, label TEXT NOT NULL,
+    score REAL NOT NULL, event INTEGER, media TEXT, camera TEXT, topic TEXT, received_at REAL
+)
+"""
+ROOM_FIELDS = ("record_id", "session_id", "time_s", "label", "score", "event", "media")
+
+
 class RecordStore:
     """Stores records idempotently: a record id already present is counted as a duplicate and skipped."""
 
@@ -37,12 +47,14 @@ class RecordStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(SCHEMA)
+            self._db.execute(ROOM_SCHEMA)
             present = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
             if "face_score" not in present:  # a store written before detectors gave scores
                 self._db.execute("ALTER TABLE records ADD COLUMN face_score REAL")
         except sqlite3.DatabaseError as exc:
             raise ReactlensError(f"{path} cannot be used as a store ({exc})", "pass a new --out path") from None
         self.stored = 0
+        self.room_stored = 0
         self.duplicates = 0
         self.cameras: Set[str] = {row[0] for row in self._db.execute("SELECT DISTINCT camera FROM records")}
 
@@ -80,6 +92,23 @@ class RecordStore:
         new = self._db.total_changes - before
         self.stored += new
         self.duplicates += len(rows) - new
+        self.cameras.add(camera)
+        return new
+
+    def add_room(self, records: Iterable[Dict[str, object]], camera: str, topic: str) -> int:
+        """Insert room records in one transaction; the number that were new."""
+        now = time.time()
+        rows = [(*(r.get(k, "") if k == "media" else r[k] for k in ROOM_FIELDS), camera, topic, now) for r in records]
+        before = self._db.total_changes
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            f"INSERT OR IGNORE INTO room ({','.join(ROOM_FIELDS)},camera,topic,received_at) "
+            f"VALUES ({','.join('?' * (len(ROOM_FIELDS) + 3))})",
+            rows,
+        )
+        self._db.execute("COMMIT")
+        new = self._db.total_changes - before
+        self.room_stored += new
         self.cameras.add(camera)
         return new
 

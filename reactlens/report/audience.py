@@ -18,7 +18,7 @@ For every label of the classifier, per second of media ``k`` (``k <= time_s < k 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from ..errors import ReactlensError
 from .bootstrap import LEVEL, N_RESAMPLES, Band, mean_band
 from .load import Results
 from .signal import SignalParams, expression, laugh_events, smooth
+
+if TYPE_CHECKING:
+    from .room import Room
 
 CURVE_COLUMNS = [
     "second",
@@ -88,8 +91,8 @@ class Audience:
     viewers: List[Dict[str, Any]]
     sessions: List[Dict[str, Any]]
     params: SignalParams = field(default_factory=SignalParams)
-    #: The room's laughter, when the screenings listened (``reactlens.report.room``).
-    room: Optional[Any] = None
+    #: The room's laughter, when the screenings listened.
+    room: Optional[Room] = None
 
     def label_curve(self, label: str) -> pd.DataFrame:
         """The curve's rows of one label, indexed by second."""

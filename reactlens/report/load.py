@@ -67,9 +67,7 @@ def _read(path: str) -> pd.DataFrame:
         raise ReactlensError(f"results file {path} not found", "check the path")
     if os.path.isdir(path):
         raise ReactlensError(f"{path} is a folder", "pass the CSV files themselves")
-    with open(path, "rb") as handle:
-        is_store = handle.read(16) == SQLITE_MAGIC
-    frame = _read_store(path) if is_store else _read_csv(path)
+    frame = _read_store(path) if _is_store(path) else _read_csv(path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns) and "smile" not in frame.columns:
         missing.append("score_<label>")
@@ -98,28 +96,46 @@ def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
     return None
 
 
+def _is_store(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(16) == SQLITE_MAGIC
+
+
+def _room_of_store(path: str) -> Optional[pd.DataFrame]:
+    """A collector store's ``room`` table (None for a store from before the room was collected)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "room" not in tables:
+            return None
+        return pd.read_sql_query(f"SELECT {', '.join(ROOM_COLUMNS)} FROM room", connection)
+
+
+def _room_beside(path: str) -> Optional[pd.DataFrame]:
+    """The room CSV the ``csv`` sink wrote beside ``path``, if there is one."""
+    beside = room_path(path)
+    if not os.path.exists(beside):
+        return None
+    try:
+        frame = pd.read_csv(beside, dtype={"session_id": str, "media": str}, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ReactlensError(
+            f"{beside} is not a readable CSV ({exc})", "it is read because it sits beside the results; move it"
+        ) from None
+    missing = [c for c in ROOM_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ReactlensError(
+            f"{beside} lacks the columns {', '.join(missing)}", "it is read because it sits beside the results"
+        )
+    return frame
+
+
 def load_room(paths: Sequence[str]) -> Optional[pd.DataFrame]:
-    """The room records beside the given result files (``X.csv`` → ``X-room.csv``), or None if there are none."""
-    frames = []
-    for path in paths:
-        beside = room_path(path)
-        if not os.path.exists(beside):
-            continue
-        try:
-            frame = pd.read_csv(beside, dtype={"session_id": str, "media": str}, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise ReactlensError(
-                f"{beside} is not a readable CSV ({exc})", "it is read because it sits beside the results; move it"
-            ) from None
-        missing = [c for c in ROOM_COLUMNS if c not in frame.columns]
-        if missing:
-            raise ReactlensError(
-                f"{beside} lacks the columns {', '.join(missing)}", "it is read because it sits beside the results"
-            )
-        frames.append(frame)
-    if not frames:
+    """The room's records: beside each results CSV (``X.csv`` → ``X-room.csv``) or in each store; None if none."""
+    frames = [f for f in (_room_of_store(p) if _is_store(p) else _room_beside(p) for p in paths) if f is not None]
+    if not frames or not sum(len(f) for f in frames):
         return None
     data = pd.concat(frames, ignore_index=True).drop_duplicates(["session_id", "time_s", "label"])
+    data = data.sort_values(["session_id", "label", "time_s"], kind="mergesort").reset_index(drop=True)
     data["event"] = pd.to_numeric(data["event"], errors="coerce")
     data["media"] = data["media"].fillna("").astype(str)
     return data

@@ -44,10 +44,11 @@ def write_report(
     paths.update(_table(_stacked(audiences, [a.tidy() for a in audiences]), out_dir, "viewer_scores"))
     if comparison is not None:
         paths.update(_table(comparison.difference, out_dir, "difference"))
-    heard = [a for a in audiences if a.room is not None]
+    heard = [(a, a.room) for a in audiences if a.room is not None]
     if heard:
-        paths.update(_table(_stacked(heard, [a.room.curve for a in heard]), out_dir, "room"))
-        paths.update(_table(_stacked(heard, [a.room.laughs for a in heard]), out_dir, "laughs"))
+        listened = [a for a, _ in heard]
+        paths.update(_table(_stacked(listened, [room.curve for _, room in heard]), out_dir, "room"))
+        paths.update(_table(_stacked(listened, [room.laughs for _, room in heard]), out_dir, "laughs"))
     summary = comparison.summary() if comparison is not None else audiences[0].summary()
     paths["summary.json"] = os.path.join(out_dir, "summary.json")
     with open(paths["summary.json"], "w", encoding="utf-8") as handle:
