@@ -46,7 +46,7 @@ def test_a_video_that_ends_early_is_an_error_and_keeps_its_records(tiny_model, t
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
     csv_path = tmp_path / "cut.csv"
-    result = run_cli("run", "--source", str(cut), "--model", str(tiny_model), "--csv", str(csv_path))
+    result = run_cli("run", "--source", str(cut), "--model", str(tiny_model), "--csv", str(csv_path), "--no-audio")
     assert_one_line_error(result, "cut.mp4 ended after", f"of its {frames} frames", "truncated", "results up to")
     kept = int(result.stderr.split("ended after ")[1].split()[0])
     assert 0 < kept < frames
@@ -128,7 +128,7 @@ def test_bad_set_syntax(clip, tiny_model):
     "args, fragment",
     [
         (("run", "--max-frames", "many"), "Invalid value for '--max-frames'"),
-        (("run", "--media", "Film"), "No such option: --media"),
+        (("run", "--media-titel", "Film"), "No such option: --media-titel"),
         (("evaluate",), "Missing argument"),
         (("screen",), "No such command 'screen'"),
     ],

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from reactlens import hookspecs
-from reactlens.testing import check_classifier, check_detector, check_sink, check_source, check_tracker
+from reactlens.testing import (
+    check_audio_detector,
+    check_classifier,
+    check_detector,
+    check_sink,
+    check_source,
+    check_tracker,
+)
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "reactlens_spec"))
@@ -71,6 +78,7 @@ def test_the_documented_components_keep_the_contract(tmp_path, clip):
     check_detector(example("register_detectors")["ProfileFaceDetector"], expect_faces=False)
     check_classifier(example("register_classifiers")["BrightnessClassifier"])
     check_tracker(example("register_trackers")["SeatTracker"])
+    check_audio_detector(example("register_audio_detectors")["ApplauseDetector"])
     out = tmp_path / "r.jsonl"
     check_sink(
         example("register_sinks")["JsonLinesSink"], path=str(out), read_back=lambda: len(out.read_text().splitlines())

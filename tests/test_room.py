@@ -49,6 +49,9 @@ def laughing_clip(tmp_path_factory, clip) -> Path:
 def test_the_laughter_detector_hears_a_laugh_and_not_speech(tmp_path):
     from reactlens_audio.laughter import LaughterDetector
 
+    from reactlens.testing import check_audio_detector
+
+    check_audio_detector(LaughterDetector)
     detector = LaughterDetector()
     window = int(detector.window_s * detector.rate)
     heard = np.pad(laugh(), (0, window))[:window]

@@ -5,6 +5,7 @@ load automatically through the ``pytest11`` entry point once reactlens is instal
 """
 
 from .conformance import (
+    check_audio_detector,
     check_bad_option,
     check_classifier,
     check_detector,
@@ -18,6 +19,7 @@ from .samples import FaceFrame, sample_faces, sample_frames
 __all__ = [
     "FaceFrame",
     "LoopResult",
+    "check_audio_detector",
     "check_bad_option",
     "check_classifier",
     "check_detector",

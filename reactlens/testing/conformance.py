@@ -18,7 +18,16 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from ..camera_rate import CAMERA_RATE_OPTIONS, CameraRate
-from ..components import Detection, ExpressionClassifier, FaceDetector, Frame, FrameSource, ResultSink, Tracker
+from ..components import (
+    AudioDetector,
+    Detection,
+    ExpressionClassifier,
+    FaceDetector,
+    Frame,
+    FrameSource,
+    ResultSink,
+    Tracker,
+)
 from ..errors import ReactlensError
 from ..records import Record, Session
 from .samples import sample_faces, sample_frames
@@ -168,6 +177,33 @@ def check_tracker(factory: Callable[..., Any], **options: Any) -> None:
         ids.append(tuple(got))
     assert len(set(ids)) == 1, f"still faces changed ids: {sorted(set(ids))}"
     assert list(tracker.update(_blank(640, 360, index=10), [])) == [], "no boxes must give no ids"
+
+
+# -- audio detectors ---------------------------------------------------------------------------------
+
+
+def check_audio_detector(factory: Callable[..., Any], **options: Any) -> np.ndarray:
+    """A label, a rate and a window; one score in 0..1 per window, the same alone and in a batch;
+    ``off <= on``. Returns the scores of silence, a tone and noise."""
+    detector = _build(factory, AudioDetector, options)
+    assert isinstance(detector.label, str) and detector.label, "label must be a non-empty string"
+    assert int(detector.rate) > 0 and detector.hop_s > 0 and detector.window_s > 0, "rate, window_s, hop_s > 0"
+    assert 0 <= detector.off <= detector.on <= 1, f"expected 0 <= off <= on <= 1, got {detector.off}, {detector.on}"
+    size = int(round(detector.window_s * detector.rate))
+    t = np.arange(size) / detector.rate
+    windows = np.stack(
+        [
+            np.zeros(size),
+            0.5 * np.sin(2 * np.pi * 440 * t),
+            np.random.default_rng(0).uniform(-0.5, 0.5, size),
+        ]
+    ).astype(np.float32)
+    scores = np.asarray(detector.score(windows), dtype=np.float64)
+    assert scores.shape == (3,), f"expected 3 scores for 3 windows, got shape {scores.shape}"
+    assert np.all((scores >= 0) & (scores <= 1)), f"scores must be in 0..1, got {scores}"
+    alone = np.asarray(detector.score(windows[1:2]), dtype=np.float64)
+    assert np.allclose(alone, scores[1:2], atol=1e-4), f"a window scores {alone} alone but {scores[1]} in a batch"
+    return scores
 
 
 # -- sources ----------------------------------------------------------------------------------------
