@@ -30,6 +30,8 @@ log = logging.getLogger("reactlens")
 
 #: Windows scored per batch.
 BATCH = 16
+#: How fast (seconds per second) a microphone's sample clock may fall behind ``time.monotonic()``.
+DRIFT = 2e-4
 #: The label prefix of records scored on the film's own soundtrack (``--media FILE``), not the room's.
 FILM = "film:"
 
@@ -75,11 +77,18 @@ class FileAudio:
 
 
 class MicrophoneAudio:
-    """A microphone (or any capture device PortAudio sees), with each block's monotonic capture time."""
+    """A microphone (or any capture device PortAudio sees), with each block's capture time on our clock.
+
+    Samples are timed by counting them from an origin on ``time.monotonic()``. Each callback implies one:
+    its time, less the samples captured so far and the stream's input latency. A callback that runs
+    late (the interpreter was busy) implies a later origin, so the earliest one stands, allowed to creep
+    forward by ``DRIFT`` per second for a sound card whose clock runs slow. PortAudio's own ADC
+    timestamps are not used: through ALSA's PulseAudio plugin they run up to 0.7 s off.
+    """
 
     live = True
 
-    def __init__(self, device: Optional[str], rate: int, block_s: float = 0.1) -> None:
+    def __init__(self, device: Optional[str], rate: int, block_s: float = 0.01) -> None:
         try:
             import sounddevice
         except OSError as exc:  # PortAudio itself is missing
@@ -88,8 +97,11 @@ class MicrophoneAudio:
             ) from None
         self.rate = rate
         self.description = f"microphone {device or '(default)'}"
-        self._queue: queue.Queue = queue.Queue(maxsize=600)
-        self._offset = 0.0
+        self._queue: queue.Queue = queue.Queue(maxsize=6000)
+        self._latency = 0.0
+        self._samples = 0  # captured so far
+        self._origin: Optional[float] = None  # the monotonic time of sample 0
+        self._last = 0.0
         try:
             self._stream = sounddevice.InputStream(
                 samplerate=rate,
@@ -97,9 +109,10 @@ class MicrophoneAudio:
                 dtype="float32",
                 device=device or None,
                 blocksize=int(rate * block_s),
+                latency="low",
                 callback=self._captured,
             )
-            self._offset = time.monotonic() - self._stream.time
+            self._latency = float(self._stream.latency)
             self._stream.start()
         except (sounddevice.PortAudioError, ValueError) as exc:
             raise ReactlensError(
@@ -108,8 +121,17 @@ class MicrophoneAudio:
             ) from None
 
     def _captured(self, data, frames, times, status) -> None:
+        now = time.monotonic()
+        implied = now - (self._samples + frames) / self.rate - self._latency
+        if self._origin is None:
+            self._origin = implied
+        else:
+            self._origin = min(implied, self._origin + DRIFT * (now - self._last))
+        self._last = now
+        started = self._origin + self._samples / self.rate
+        self._samples += frames
         with contextlib.suppress(queue.Full):  # the listener stalled: this block is lost, not the stream
-            self._queue.put_nowait((times.inputBufferAdcTime + self._offset, data[:, 0].copy()))
+            self._queue.put_nowait((started, data[:, 0].copy()))
 
     def blocks(self) -> Iterator[Tuple[float, np.ndarray]]:
         """``(monotonic capture time of the first sample, samples)`` until the device stops or is closed."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reactlens import AudioDetector, ResultSink, hookimpl
+from reactlens import AudioDetector, Frame, FrameSource, ResultSink, hookimpl
 from reactlens.plugins import PluginHost
 from reactlens.profiles import ProfileBook
 from reactlens.screening import Screening
@@ -205,6 +205,7 @@ def sound_server():
         text=True,
     ).stdout.strip()
     subprocess.run(["pactl", "set-default-source", "reactlens_room.monitor"], check=True)
+    subprocess.run(["pactl", "set-default-sink", "reactlens_room"], check=True)
     yield "reactlens_room"
     subprocess.run(["pactl", "unload-module", module])
     if started:
@@ -214,7 +215,7 @@ def sound_server():
 def test_laughter_played_into_the_room_is_heard_live_end_to_end(sound_server, laughing_clip, tmp_path, tiny_model):
     out = tmp_path / "live.csv"
     wav = tmp_path / "laugh.wav"
-    _write_wav(wav, np.concatenate([np.zeros(RATE // 2, np.float32), laugh() * 0.8]))
+    _write_wav(wav, np.concatenate([np.zeros(RATE, np.float32), laugh() * 0.8]))  # after the server settles
     run = subprocess.Popen(
         [
             sys.executable,
@@ -238,16 +239,17 @@ def test_laughter_played_into_the_room_is_heard_live_end_to_end(sound_server, la
         text=True,
     )
     try:
+        room = tmp_path / "live-room.csv"
         deadline = time.monotonic() + 30
-        while not out.exists() and time.monotonic() < deadline:  # the run has opened its sinks
+        while not room.exists() and time.monotonic() < deadline:  # the run is hearing the room
             time.sleep(0.05)
         subprocess.run(["paplay", f"--device={sound_server}", str(wav)], check=True, timeout=20)
         _, stderr = run.communicate(timeout=60)
     finally:
         run.kill()
     assert run.returncode == 0, stderr
-    room = rows(tmp_path / "live-room.csv")
-    assert any(r["event"] for r in room), [r["score"] for r in room]
+    heard = rows(room)
+    assert any(r["event"] for r in heard), [r["score"] for r in heard]
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
     assert report.returncode == 0 and "room laughs" in report.stdout
 
@@ -288,3 +290,57 @@ def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, 
     assert laughs == {2: True, 5: False} or laughs == {2: True, 6: False}, laughs
     missing = run_cli("run", "--source", str(screening), "--model", str(tiny_model), "--media", "nope.mp4")
     assert_one_line_error(missing, "film file nope.mp4 not found", "--media")
+
+
+class PacedFrames(FrameSource):
+    """A live camera stand-in: grey frames at 25 fps on the monotonic clock, one white at ``flash_at``."""
+
+    live, fps, description = True, 25.0, "paced frames"
+    flash_at = 0.0
+
+    def frames(self):
+        started = time.monotonic()
+        for index in range(int(4 * self.fps)):
+            due = started + index / self.fps
+            time.sleep(max(0.0, due - time.monotonic() - 0.002))  # a camera's read waits without the GIL
+            while time.monotonic() < due:  # then to the millisecond
+                pass
+            now = time.monotonic()
+            bright = abs(now - PacedFrames.flash_at) <= 0.5 / self.fps
+            yield Frame(np.full((90, 160, 3), 250 if bright else 30, np.uint8), index, now - started, now)
+
+
+class LiveClockPlugin(ClockPlugin):
+    @hookimpl
+    def register_sources(self, register):
+        register("paced", PacedFrames)
+
+
+def test_a_flash_and_a_click_agree_within_40_ms_through_a_live_sound_device(sound_server):
+    """The click leaves for the sound card when the flash frame is captured; the room must hear it then."""
+    import sounddevice
+
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    host.add(LiveClockPlugin(), "clock")
+    Flashes.frames, Flashes.room = [], []
+    PacedFrames.flash_at = time.monotonic() + 2.5  # after the sound server has settled (~1 s)
+    left = [int(0.02 * RATE)]
+
+    def play(out, frames, times, status):
+        out[:] = 0
+        if left[0] and time.monotonic() + speaker.latency >= PacedFrames.flash_at:
+            n = min(frames, left[0])
+            out[:n, 0] = 0.9
+            left[0] -= n
+
+    speaker = sounddevice.OutputStream(
+        samplerate=RATE, channels=1, dtype="float32", callback=play, blocksize=160, latency="low"
+    )
+    overrides = {"source": "paced", "detector": "haar", "tracker": "none", "audio": "clicks", "audio_input": "mic"}
+    profile = ProfileBook().resolve("webcam", {**overrides, "sinks": [{"use": "flashes"}]})
+    with speaker:
+        Screening(profile, host).run()
+    [flash] = Flashes.frames
+    first = next(r for r in Flashes.room if r.event is not None)
+    assert abs(first.time_s - flash) <= 0.040, (first.time_s, flash)
