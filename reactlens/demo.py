@@ -2,7 +2,8 @@
 
 matplotlib ships a portrait of Grace Hopper; scikit-image (the ``demo`` extra) ships a photo of the
 astronaut Eileen Collins, smiling. The clip sways, zooms and dims them a little, as an audience
-lit by a screen would look to a camera.
+lit by a screen would look to a camera. Its sound, when Debian's ``hedgewars-data`` is installed (the
+bootstrap installs it): a quiet room, and a laugh at ``LAUGH_AT`` of the clip.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib.util
 import math
 import os
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -20,6 +21,11 @@ from .errors import ReactlensError
 
 SIZE = (640, 360)
 FPS = 25.0
+CLIP_SECONDS = 12.0
+#: Where in the clip (a share of its length) the room laughs, and the laugh (a hedgewars voice line).
+LAUGH_AT = 0.6
+LAUGH = "/usr/share/games/hedgewars/Data/Sounds/voices/Surfer/Laugh.ogg"
+RATE = 16000
 
 
 def demo_photos() -> List[Tuple[str, np.ndarray]]:
@@ -70,7 +76,7 @@ def render_frame(photos: List[np.ndarray], t: float, duration: float) -> np.ndar
     return cv2.convertScaleAbs(canvas, alpha=glow)
 
 
-def build_clip(path: Path, seconds: float = 12.0) -> Tuple[Path, List[str]]:
+def build_clip(path: Path, seconds: float = CLIP_SECONDS) -> Tuple[Path, List[str]]:
     """Write the demo clip to ``path`` (mp4) and return it with the photo credits."""
     photos = demo_photos()
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
@@ -82,3 +88,45 @@ def build_clip(path: Path, seconds: float = 12.0) -> Tuple[Path, List[str]]:
     finally:
         writer.release()
     return path, [credit for credit, _ in photos]
+
+
+def demo_sound(seconds: float) -> Optional[Tuple[np.ndarray, str]]:
+    """A quiet room with a laugh at ``LAUGH_AT``, and its credit; None without hedgewars-data."""
+    if not os.path.exists(LAUGH):
+        return None
+    from .room import FileAudio
+
+    audio = FileAudio(LAUGH, RATE)
+    try:
+        laugh = np.concatenate([samples for _, samples in audio.blocks()])
+    finally:
+        audio.close()
+    sound = np.random.default_rng(0).normal(0.0, 0.003, int(seconds * RATE)).astype(np.float32)
+    start = int(LAUGH_AT * seconds * RATE)
+    sound[start : start + len(laugh)] += 0.8 * laugh[: len(sound) - start]
+    return sound, "a laugh (Debian's hedgewars-data, GFDL)"
+
+
+def add_sound(path: Path, sound: np.ndarray, rate: int = RATE) -> None:
+    """Give the video at ``path`` an AAC track of ``sound`` (mono floats); its frames are copied as they are."""
+    import av
+
+    silent = path.with_name(path.stem + "-silent" + path.suffix)
+    os.replace(path, silent)
+    try:
+        with av.open(str(silent)) as source, av.open(str(path), "w") as target:
+            video = target.add_stream_from_template(source.streams.video[0])
+            audio = target.add_stream("aac", rate=rate)
+            audio.layout = "mono"
+            for packet in source.demux(source.streams.video[0]):
+                if packet.dts is not None:
+                    packet.stream = video
+                    target.mux(packet)
+            samples = np.clip(sound, -1, 1).astype(np.float32).reshape(1, -1)
+            for start in range(0, samples.shape[1], 1024):
+                frame = av.AudioFrame.from_ndarray(samples[:, start : start + 1024], format="fltp", layout="mono")
+                frame.rate, frame.pts = rate, start
+                target.mux(audio.encode(frame))
+            target.mux(audio.encode(None))
+    finally:
+        os.remove(silent)

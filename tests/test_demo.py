@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import cv2
 
@@ -28,5 +29,9 @@ def test_demo_writes_results_and_an_annotated_video(tmp_path):
     assert {r["face_id"] for r in rows} == {"0", "1"}
     for name in ("reaction.csv", "summary.json", "reaction.png", "report.html"):
         assert (out / "report" / name).exists()
+    # the room laughs at 60% of the clip (7.2 s), when the smiling astronaut is in her seat
+    assert "1 room event(s)" in result.stderr
+    [laugh] = json.loads((out / "report" / "summary.json").read_text())["room"]["top_by_strength"]
+    assert 6.5 <= laugh["start_s"] <= 7.5 and laugh["viewers_laughed"] == 1 and laugh["viewers_present"] == 2
     # a second run replaces its own outputs
     assert run_cli("demo", "--out", str(out), timeout=300).returncode == 0

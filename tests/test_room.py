@@ -248,6 +248,7 @@ def test_laughter_played_into_the_room_is_heard_live_end_to_end(sound_server, la
     finally:
         run.kill()
     assert run.returncode == 0, stderr
+    assert "dropped" not in stderr  # listening costs the live loop no frames
     heard = rows(room)
     assert any(r["event"] for r in heard), [r["score"] for r in heard]
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))

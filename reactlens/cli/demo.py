@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..demo import build_clip
+from ..demo import CLIP_SECONDS, add_sound, build_clip, demo_sound
 from ..errors import ReactlensError
 from ..profiles import ProfileBook
 from ..report.audience import analyse
@@ -30,6 +30,10 @@ def demo(
     except OSError as exc:
         raise ReactlensError(f"cannot create {out}: {exc.strerror}", "choose a writable --out folder") from None
     clip, credits = build_clip(out / "demo-input.mp4")
+    sound = demo_sound(CLIP_SECONDS)
+    if sound is not None:
+        add_sound(clip, sound[0])
+        credits.append(sound[1])
     err_console.print(f"demo clip: {clip} ({'; '.join(credits)})", markup=False, soft_wrap=True)
     csv_path, annotated = out / "demo.csv", out / "demo-annotated.mp4"
     profile = ProfileBook().resolve(
