@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import os
 import queue
 import threading
 import time
@@ -30,6 +32,8 @@ log = logging.getLogger("reactlens")
 
 #: Windows scored per batch.
 BATCH = 16
+#: How far (seconds) a recording's sound may be scored ahead of the frames.
+LEAD_S = 2.0
 #: How fast (seconds per second) a microphone's sample clock may fall behind ``time.monotonic()``.
 DRIFT = 2e-4
 #: The label prefix of records scored on the film's own soundtrack (``--media FILE``), not the room's.
@@ -147,10 +151,13 @@ class MicrophoneAudio:
         self._stream.close()
 
 
-def open_input(spec: str, source_path: Optional[str], live: bool, rate: int):
-    """The input ``--audio`` names: ``auto`` (the file's track, or the default microphone), a file, ``mic[:NAME]``."""
+def open_input(spec: str, source_path: Optional[str], rate: int):
+    """The input ``--audio`` names: ``auto`` (the video file's own track; the default microphone for a camera
+    or stream), a recording's path, ``mic`` or ``mic:NAME``."""
     if spec == "auto":
-        return MicrophoneAudio(None, rate) if live or source_path is None else FileAudio(source_path, rate)
+        return (
+            FileAudio(source_path, rate) if source_path and os.path.isfile(source_path) else MicrophoneAudio(None, rate)
+        )
     if spec == "mic" or spec.startswith("mic:"):
         return MicrophoneAudio(spec[4:] or None, rate)
     return FileAudio(spec, rate)
@@ -184,6 +191,8 @@ class RoomListener:
         self._event: Optional[int] = None
         self._out: queue.Queue = queue.Queue()
         self._until: Optional[float] = None
+        self._frames_at = 0.0  # the latest frame's time, in the input's own time
+        self._progress = threading.Event()
         self._stop = threading.Event()
         self._epoch: Optional[float] = None
         self._epoch_known = threading.Event()
@@ -222,6 +231,11 @@ class RoomListener:
                     centre = buffer_start + self.window / 2 / self.detector.rate
                     if self._until is not None and centre > self._until:
                         return
+                    if not self.audio.live and centre > self._frames_at + LEAD_S:
+                        if pending:  # what is waiting is scored before the pause
+                            self._score(pending)
+                            pending = []
+                        self._keep_pace(centre)
                     pending.append((centre, buffer[: self.window].copy()))
                     buffer = buffer[self.hop :]
                     buffer_start += self.hop / self.detector.rate
@@ -234,6 +248,13 @@ class RoomListener:
             self.error = exc
         finally:
             self._out.put(None)
+
+    def _keep_pace(self, centre: float) -> None:
+        """Wait until the frames are within ``LEAD_S`` of ``centre``: a recording's sound, decoded and
+        scored far ahead of a live-paced loop, would take its CPU in bursts and cost it frames."""
+        while centre > self._frames_at + LEAD_S and not self._stop.is_set():
+            self._progress.wait(0.5)
+            self._progress.clear()
 
     def _score(self, pending: List[Tuple[float, np.ndarray]]) -> None:
         started = time.process_time()
@@ -276,6 +297,9 @@ class RoomListener:
 
     def drain(self, up_to_s: Optional[float] = None) -> List[RoomRecord]:
         """The records scored so far, up to the frames' time ``up_to_s`` (never blocks)."""
+        if up_to_s is not None:
+            self._frames_at = up_to_s + self.frames_offset_s - self.offset_s
+            self._progress.set()
         self._collect(block=False)
         return self._take(up_to_s)
 
@@ -288,6 +312,8 @@ class RoomListener:
             self.audio.close()
         else:  # in the input's own time
             self._until = None if until_s is None else until_s + self.frames_offset_s - self.offset_s
+            self._frames_at = math.inf
+            self._progress.set()
         self._collect(block=True)
         self._thread.join(timeout=5)
         if not self.audio.live:

@@ -244,7 +244,7 @@ class Screening:
         offset = session.media_offset_s
         listeners = []
         try:
-            audio = open_input(self.profile.audio_input, path, session.live, detector.rate)
+            audio = open_input(self.profile.audio_input, path, detector.rate)
             stats.audio_input = audio.description
             listeners.append(RoomListener(detector, audio, session.session_id, session.media_title, offset))
         except ReactlensError as exc:
