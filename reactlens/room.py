@@ -187,6 +187,7 @@ class RoomListener:
         self.hop = int(round(detector.hop_s * detector.rate))
         self.events = 0
         self.windows = 0
+        #: CPU seconds the listener's thread spent: decoding, windows, the detector.
         self.cpu_s = 0.0
         self._event: Optional[int] = None
         self._out: queue.Queue = queue.Queue()
@@ -214,6 +215,13 @@ class RoomListener:
             self._epoch_known.set()
 
     def _run(self) -> None:
+        started = time.thread_time()
+        try:
+            self._listen()
+        finally:
+            self.cpu_s = time.thread_time() - started
+
+    def _listen(self) -> None:
         buffer = np.zeros(0, dtype=np.float32)
         buffer_start = 0.0  # the time of buffer[0]
         pending: List[Tuple[float, np.ndarray]] = []
@@ -257,9 +265,7 @@ class RoomListener:
             self._progress.clear()
 
     def _score(self, pending: List[Tuple[float, np.ndarray]]) -> None:
-        started = time.process_time()
         scores = np.asarray(self.detector.score(np.stack([w for _, w in pending])), dtype=np.float64)
-        self.cpu_s += time.process_time() - started
         detector = self.detector
         for (centre, _), score in zip(pending, scores):
             score = float(np.clip(score, 0.0, 1.0))
