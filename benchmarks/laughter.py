@@ -34,27 +34,25 @@ import numpy as np
 from reactlens_audio.laughter import LaughterDetector
 from reactlens_training.laughter_data import RATE, background, corpus, mixture, sources
 
-from reactlens.room import FileAudio, RoomListener
+from reactlens.room import EventCounter, FileAudio, RoomListener
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
 
 
 def events(detector: LaughterDetector, audio: np.ndarray) -> list:
-    """``(start, end)`` of the detector's events over ``audio``, as the screening numbers them."""
+    """``(start, end)`` of the detector's events over ``audio``, numbered as the screening numbers them."""
     window, hop = int(detector.window_s * RATE), int(detector.hop_s * RATE)
     count = max(0, (len(audio) - window) // hop + 1)
     scores = detector.score(np.stack([audio[i * hop : i * hop + window] for i in range(count)]))
-    out, start = [], None
+    counter = EventCounter(detector.on, detector.off)
+    spans: dict = {}
     for i, score in enumerate(scores):
-        if start is None and score >= detector.on:
-            start = i
-        elif start is not None and score < detector.off:
-            out.append((start * detector.hop_s, (i - 1) * detector.hop_s + detector.window_s))
-            start = None
-    if start is not None:
-        out.append((start * detector.hop_s, (count - 1) * detector.hop_s + detector.window_s))
-    return out
+        event = counter.step(float(score))
+        if event is not None:
+            first, _ = spans.get(event, (i, i))
+            spans[event] = (first, i)
+    return [(first * detector.hop_s, last * detector.hop_s + detector.window_s) for first, last in spans.values()]
 
 
 def overlaps(event, span, slack: float = 0.3) -> bool:

@@ -94,13 +94,9 @@ def demo_sound(seconds: float) -> Optional[Tuple[np.ndarray, str]]:
     """A quiet room with a laugh at ``LAUGH_AT``, and its credit; None without hedgewars-data."""
     if not os.path.exists(LAUGH):
         return None
-    from .room import FileAudio
+    from .room import read_sound
 
-    audio = FileAudio(LAUGH, RATE)
-    try:
-        laugh = np.concatenate([samples for _, samples in audio.blocks()])
-    finally:
-        audio.close()
+    laugh = read_sound(LAUGH, RATE)
     sound = np.random.default_rng(0).normal(0.0, 0.003, int(seconds * RATE)).astype(np.float32)
     start = int(LAUGH_AT * seconds * RATE)
     sound[start : start + len(laugh)] += 0.8 * laugh[: len(sound) - start]

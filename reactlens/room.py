@@ -65,19 +65,34 @@ class FileAudio:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
         start: Optional[float] = None
         done = 0
-        try:
-            for frame in self._container.decode(audio=0):
-                if start is None:
-                    start = float(frame.time or 0.0)
-                for out in resampler.resample(frame):
-                    samples = out.to_ndarray().reshape(-1)
-                    yield start + done / self.rate, samples
-                    done += len(samples)
-        except av.error.FFmpegError as exc:  # a truncated file: what was decoded stands
-            log.warning("the audio of %s ends early (%s)", self.path, exc)
+        frames: Iterator = iter(self._container.decode(audio=0))
+        while True:
+            try:
+                frame = next(frames, None)
+            except av.error.FFmpegError as exc:  # a truncated file: what was decoded stands
+                log.warning("the audio of %s ends early (%s)", self.path, exc)
+                frame = None
+            if start is None:
+                start = float(frame.time or 0.0) if frame is not None else 0.0
+            for out in resampler.resample(frame):  # None at the end: what the resampler still holds
+                samples = out.to_ndarray().reshape(-1)
+                yield start + done / self.rate, samples
+                done += len(samples)
+            if frame is None:
+                return
 
     def close(self) -> None:
         self._container.close()
+
+
+def read_sound(path: str, rate: int) -> np.ndarray:
+    """A recording's whole audio track as mono floats at ``rate`` (``ReactlensError`` if it has none)."""
+    audio = FileAudio(path, rate)
+    try:
+        chunks = [samples for _, samples in audio.blocks()]
+    finally:
+        audio.close()
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
 
 
 class MicrophoneAudio:
@@ -151,6 +166,24 @@ class MicrophoneAudio:
         self._stream.close()
 
 
+class EventCounter:
+    """Numbers events in a stream of scores: one opens at a score of at least ``on``, closes below ``off``."""
+
+    def __init__(self, on: float, off: float) -> None:
+        self.on, self.off = on, off
+        self.count = 0
+        self._open: Optional[int] = None
+
+    def step(self, score: float) -> Optional[int]:
+        """The number of the event this score belongs to, or None outside events."""
+        if self._open is None and score >= self.on:
+            self.count += 1
+            self._open = self.count
+        elif self._open is not None and score < self.off:
+            self._open = None
+        return self._open
+
+
 def open_input(spec: str, source_path: Optional[str], rate: int):
     """The input ``--audio`` names: ``auto`` (the video file's own track; the default microphone for a camera
     or stream), a recording's path, ``mic`` or ``mic:NAME``."""
@@ -185,11 +218,10 @@ class RoomListener:
         self.label = label or detector.label
         self.window = int(round(detector.window_s * detector.rate))
         self.hop = int(round(detector.hop_s * detector.rate))
-        self.events = 0
+        self._events = EventCounter(detector.on, detector.off)
         self.windows = 0
         #: CPU seconds the listener's thread spent: decoding, windows, the detector.
         self.cpu_s = 0.0
-        self._event: Optional[int] = None
         self._out: queue.Queue = queue.Queue()
         self._until: Optional[float] = None
         self._frames_at = 0.0  # the latest frame's time, in the input's own time
@@ -203,6 +235,11 @@ class RoomListener:
         self._held: List[RoomRecord] = []
         self._ended = False
         self._thread = threading.Thread(target=self._run, name="reactlens-room", daemon=True)
+
+    @property
+    def events(self) -> int:
+        """Events opened so far."""
+        return self._events.count
 
     def start(self) -> RoomListener:
         self._thread.start()
@@ -266,18 +303,11 @@ class RoomListener:
 
     def _score(self, pending: List[Tuple[float, np.ndarray]]) -> None:
         scores = np.asarray(self.detector.score(np.stack([w for _, w in pending])), dtype=np.float64)
-        detector = self.detector
         for (centre, _), score in zip(pending, scores):
             score = float(np.clip(score, 0.0, 1.0))
-            if self._event is None and score >= detector.on:
-                self.events += 1
-                self._event = self.events
-            elif self._event is not None and score < detector.off:
-                self._event = None
+            event = self._events.step(score)
             self.windows += 1
-            self._out.put(
-                RoomRecord(self.session_id, centre + self.offset_s, self.label, score, self._event, self.media)
-            )
+            self._out.put(RoomRecord(self.session_id, centre + self.offset_s, self.label, score, event, self.media))
 
     def _collect(self, block: bool) -> None:
         """Move scored records from the thread's queue to ``_held``; note the end of the stream."""

@@ -28,7 +28,6 @@ class Stats:
 
     frames: int = 0
     face_frames: int = 0
-    smiling_face_frames: int = 0
     #: Face-frames per label, counting each face under its most probable label.
     label_face_frames: Dict[str, int] = field(default_factory=dict)
     dropped_frames: int = 0
@@ -54,10 +53,6 @@ class Stats:
     def fps(self) -> float:
         return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
-    @property
-    def smiling_share(self) -> float:
-        return self.smiling_face_frames / self.face_frames if self.face_frames else 0.0
-
     def label_shares(self) -> Dict[str, float]:
         """Each label's share of the face-frames, most frequent first."""
         ranked = sorted(self.label_face_frames.items(), key=lambda kv: -kv[1])
@@ -81,12 +76,13 @@ class Summary:
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready summary."""
         s = self.stats
+        smiling = s.label_face_frames.get(self.session.smile_label, 0) if self.session.smile_label else 0
         return {
             "session": self.session.to_dict(),
             "frames": s.frames,
             "face_frames": s.face_frames,
-            "smiling_face_frames": s.smiling_face_frames,
-            "smiling_share": round(s.smiling_share, 4),
+            "smiling_face_frames": smiling,
+            "smiling_share": round(smiling / s.face_frames, 4) if s.face_frames else 0.0,
             "label_shares": {k: round(v, 4) for k, v in s.label_shares().items()},
             "dropped_frames": s.dropped_frames,
             "elapsed_s": round(s.elapsed_s, 3),
@@ -361,8 +357,6 @@ class Screening:
                 top = np.bincount(probs.argmax(axis=1), minlength=len(labels))
                 for label, count in zip(labels, top.tolist()):
                     stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
-                if smile_index is not None:
-                    stats.smiling_face_frames += int(top[smile_index])
             stage["decode"] += t1 - t0
             stage["detect"] += t2 - t1
             stage["classify"] += t3 - t2

@@ -35,6 +35,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from reactlens.errors import ReactlensError
+from reactlens.room import read_sound
+
 RATE = 16000
 HEDGEWARS = Path("/usr/share/games/hedgewars/Data/Sounds/voices")
 HEDGEWARS_MUSIC = Path("/usr/share/games/hedgewars/Data/Music")
@@ -68,17 +71,7 @@ class Sound:
 
 def decode(path: Path, rate: int = RATE) -> np.ndarray:
     """Any file PyAV reads, as mono float32 at ``rate``."""
-    import av
-
-    chunks = []
-    with av.open(str(path)) as container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return read_sound(str(path), rate)
 
 
 def ovos_sounds(folder: Path) -> List[Path]:
@@ -159,12 +152,10 @@ def corpus(cache: Optional[Path] = None, media: Optional[Path] = None) -> Corpus
 
 def decode_if_audio(path: Path) -> Optional[np.ndarray]:
     """The file's sound, or None when it has no audio track."""
-    import av
-
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            return None
-    return decode(path)
+    try:
+        return decode(path)
+    except ReactlensError:
+        return None
 
 
 def background(negatives: Sequence[Sound], seconds: float, rng: np.random.Generator) -> np.ndarray:
