@@ -7,7 +7,7 @@ Each kind is a small base class. Plugins may subclass it or simply provide the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     import numpy as np
@@ -148,6 +148,14 @@ class ResultSink:
 
     def write_room(self, records: Sequence[RoomRecord]) -> None:
         """Called with the room's sound records as they are scored (a sink may ignore them)."""
+
+    def watch(self, status: Callable[[], Dict[str, Any]]) -> None:
+        """Optional: called before ``open`` with a function that returns the screening's live status (frames,
+        fps, latency, dropped frames, each sink's ``health``), for sinks that show it; call it from ``write``."""
+
+    def health(self) -> Dict[str, Any]:
+        """Optional: a few numbers about this sink for the dashboard (rows written, a spool's backlog)."""
+        return {}
 
     def flush(self) -> None:
         """Make everything written so far durable."""

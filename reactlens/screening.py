@@ -58,9 +58,10 @@ class Stats:
         ranked = sorted(self.label_face_frames.items(), key=lambda kv: -kv[1])
         return {label: n / self.face_frames for label, n in ranked} if self.face_frames else {}
 
-    def latency_ms(self, quantile: float) -> float:
-        """A quantile of the capture-to-sinks latency, in milliseconds (0 when nothing was measured)."""
-        return float(np.quantile(np.asarray(self.latencies), quantile) * 1000.0) if self.latencies else 0.0
+    def latency_ms(self, quantile: float, last: int = 0) -> float:
+        """A quantile of the capture-to-sinks latency (of the ``last`` frames, 0: all), in milliseconds."""
+        latencies = list(self.latencies)[-last:] if last else self.latencies
+        return float(np.quantile(np.asarray(latencies), quantile) * 1000.0) if latencies else 0.0
 
 
 @dataclass
@@ -182,6 +183,8 @@ class Screening:
         """Run until the source ends, ``max_frames`` is reached, a component stops it, or Ctrl-C."""
         stats = Stats()
         summary = Summary(self.session, stats)
+        for sink in self.sinks:
+            getattr(sink.instance, "watch", lambda _: None)(lambda: self._status(stats, summary))
         sinks = self._open_sinks(summary)
         source = self.source
         listeners = self._listen(stats)
@@ -202,6 +205,29 @@ class Screening:
             self._close_sinks(sinks, summary)
             stats.finished = time.perf_counter()
         return summary
+
+    def _status(self, stats: Stats, summary: Summary) -> Dict[str, Any]:
+        """The live status ``ResultSink.watch`` hands out: the loop's counters and each sink's health."""
+        source = self.source.instance
+        sinks: Dict[str, Dict[str, Any]] = {}
+        for sink in self.sinks:
+            name = sink.spec.use
+            if name in summary.sink_errors:
+                sinks[name] = {"ok": False, "error": summary.sink_errors[name]}
+                continue
+            try:
+                sinks[name] = {"ok": True, **getattr(sink.instance, "health", dict)()}
+            except Exception as exc:
+                sinks[name] = {"ok": True, "health": f"unknown ({type(exc).__name__})"}
+        return {
+            "frames": stats.frames,
+            "total_frames": getattr(source, "total_frames", None),
+            "face_frames": stats.face_frames,
+            "dropped_frames": int(getattr(source, "dropped_frames", 0) or 0),
+            "latency_ms": round(stats.latency_ms(0.5, last=100), 1),
+            "elapsed_s": round(stats.elapsed_s, 1),
+            "sinks": sinks,
+        }
 
     def _open_sinks(self, summary: Summary) -> List[_Built]:
         opened = []

@@ -10,7 +10,7 @@ import csv
 import logging
 import os
 import time
-from typing import IO, List, Optional, Sequence
+from typing import IO, Dict, List, Optional, Sequence
 
 from reactlens.components import Frame, ResultSink
 from reactlens.errors import ReactlensError
@@ -120,6 +120,9 @@ class CsvSink(ResultSink):
             self._room = _CsvFile(self.room_path, ROOM_COLUMNS, self.if_exists, self.flush_s)
         self._room.write(room_row(r) for r in records)
         self.room_rows += len(records)
+
+    def health(self) -> Dict[str, int]:
+        return {"rows": self.rows, "room_rows": self.room_rows}
 
     def flush(self) -> None:
         for file in (self._faces, self._room):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Optional
@@ -10,6 +11,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from reactlens.cli.console import err_console, out_console
+from reactlens.dashboard.board import Board
+from reactlens.dashboard.server import DashboardServer, Listen, read_token
 
 from .collector import Collector, enough, idle_for
 
@@ -26,20 +29,49 @@ def collect(
     count: int = typer.Option(0, "--count", min=0, help="Stop after this many distinct records (0: never)."),
     idle: float = typer.Option(0.0, "--idle", min=0, help="Stop after this many seconds without a message (0: never)."),
     wait: bool = typer.Option(False, "--wait", help="If the broker is not up yet, keep retrying instead of failing."),
+    dashboard: Optional[str] = typer.Option(
+        None,
+        "--dashboard",
+        metavar="[HOST:]PORT",
+        help="Serve every camera live in a browser, one tile each plus the whole audience's curve (from the "
+        "records: no video). 8765 for this machine only; 0.0.0.0:8765 for the network, with a token.",
+    ),
 ) -> None:
     """Store the records of any number of cameras from an MQTT broker in one SQLite store (Ctrl-C stops).
 
     Subscribes with QoS 1 and a persistent session, so messages sent while the collector was away are
     delivered when it returns; duplicates are dropped by record id. Read the store with `reactlens report`.
     """
-    collector = Collector(
-        broker,
-        topic,
-        str(out),
-        *(str(p) if p else None for p in (ca, cert, key)),
-        client_id=client_id,
-        allow_plain=allow_plain,
+    board: Optional[Board] = None
+    server: Optional[DashboardServer] = None
+    if dashboard is not None:
+        board = Board("fleet")
+        server = DashboardServer(board, Listen.parse(dashboard), read_token())
+    with server or contextlib.nullcontext():
+        if server is not None:
+            err_console.print(server.announce(), markup=False, soft_wrap=True)
+        collector = Collector(
+            broker,
+            topic,
+            str(out),
+            *(str(p) if p else None for p in (ca, cert, key)),
+            client_id=client_id,
+            allow_plain=allow_plain,
+            board=board,
+        )
+        _receive(collector, topic, count, idle, wait)
+    store = collector.store
+    out_console.print(
+        f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "
+        f"({store.room_stored} room records, {store.duplicates} duplicates dropped, "
+        f"{collector.invalid} invalid records refused, "
+        f"{collector.rejected} foreign messages ignored)",
+        markup=False,
     )
+
+
+def _receive(collector: Collector, topic: str, count: int, idle: float, wait: bool) -> None:
+    """Run the collector with a spinner showing records, rate, cameras and duplicates."""
     started = time.monotonic()
     stop_count, stop_idle = enough(count), idle_for(idle)
     with Progress(
@@ -56,11 +88,3 @@ def collect(
             )
 
         collector.run(lambda c: stop_count(c) or stop_idle(c), tick, wait=wait)
-    store = collector.store
-    out_console.print(
-        f"{store.stored} new records from {len(store.cameras)} camera(s) in {out} "
-        f"({store.room_stored} room records, {store.duplicates} duplicates dropped, "
-        f"{collector.invalid} invalid records refused, "
-        f"{collector.rejected} foreign messages ignored)",
-        markup=False,
-    )

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Callable, Optional
 
+from reactlens.dashboard.board import Board
 from reactlens.messages import decode, record_problem
 
 from .connection import Connection, check_plain, new_client, parse_broker, tls_context
@@ -29,12 +30,15 @@ class Collector:
         key: Optional[str] = None,
         client_id: str = "",
         allow_plain: bool = False,
+        board: Optional[Board] = None,
     ) -> None:
         self.broker = parse_broker(broker)
         check_plain(self.broker, allow_plain)
         context = tls_context(ca, cert, key) if self.broker.tls else None
         self.topic = topic
         self.store = RecordStore(out)
+        #: The live dashboard's board, fed with every valid record as it is stored.
+        self.board = board
         #: Messages that are not reactlens records at all.
         self.rejected = 0
         #: Records in reactlens messages that break the schema (wrong type or range): kept out of the store.
@@ -73,10 +77,14 @@ class Collector:
                 self.invalid += 1
                 if self.invalid == 1:
                     log.warning("refusing a record on %s: %s (further ones are only counted)", msg.topic, problem)
+            camera = str(data.get("camera", ""))
             if valid:
-                self.store.add(valid, str(data.get("camera", "")), msg.topic)
+                self.store.add(valid, camera, msg.topic)
             if room:
-                self.store.add_room(room, str(data.get("camera", "")), msg.topic)
+                self.store.add_room(room, camera, msg.topic)
+            if self.board is not None:
+                self.board.add_records(camera, valid)
+                self.board.add_room(camera, room)
         self.last_message = time.monotonic()
         self._wake.set()
 

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import Deque, Optional, Sequence, Tuple
+from typing import Deque, Dict, Optional, Sequence, Tuple
 
 from reactlens.components import Frame, ResultSink
 from reactlens.errors import ReactlensError
@@ -208,6 +208,10 @@ class IotSink(ResultSink):
             self.spool.append([encode_record(r.to_dict()) for r in records])
             self.written += len(records)
             self.publisher.wake()
+
+    def health(self) -> Dict[str, int]:
+        """Records written, and the backlog: written but not yet acknowledged by the broker."""
+        return {"records": self.written, "backlog": len(self.spool) if self.spool is not None else 0}
 
     def close(self) -> None:
         if self.publisher is None or self.spool is None:

@@ -171,6 +171,13 @@ def run(
         "(default: the video file's own track, or the default microphone for a camera).",
     ),
     no_audio: bool = typer.Option(False, "--no-audio", help="Screen without sound (no room laughter)."),
+    dashboard: Optional[str] = typer.Option(
+        None,
+        "--dashboard",
+        metavar="[HOST:]PORT",
+        help="Serve the screening live in a browser: 8765 for this machine only; 0.0.0.0:8765 for the network "
+        "(with a token, and without the picture unless --set sinks.dashboard.view=true).",
+    ),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
     set_: List[str] = typer.Option(
         [], "--set", help="Override an option: KIND.OPTION=VALUE or sinks.NAME.OPTION=VALUE (repeatable)."
@@ -181,6 +188,8 @@ def run(
     """Run a screening: faces found, smiles scored, one record per face per frame to every sink; the room's
     laughter from its sound, one record per window."""
     sound = ["audio=none"] if no_audio else [f"audio_input={audio}"] if audio else []
+    if dashboard is not None:  # before --set, so that sinks.dashboard.OPTION=... adds to it
+        sound.append(f"sinks.dashboard.listen={json.dumps(dashboard)}")
     if media_file is not None:
         if not os.path.isfile(media_file):
             raise ReactlensError(f"film file {media_file} not found", "check the --media path")

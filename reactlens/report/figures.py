@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 
 from .audience import Audience, timestamp
+from .colours import B_RGB, LAUGH_RGB, label_colours
 from .compare import Comparison
-
-SMILE_RGB = "#14a5ff"  # the seed's blueish box colour, (255,165,20) in BGR
-LAUGH_RGB = "#ffa514"  # the seed's orange, (20,165,255) in BGR
-#: Colours for labels other than the smile label, and for audience B.
-PALETTE = ("#7b3fa0", "#2a9d5c", "#d1495b", "#8c6d1f", "#00798c", "#edae49", "#5d576b", "#1f3b57")
-B_RGB = "#d1495b"
 
 #: Tick steps in seconds a clock reads easily: 1 s up to 2 h.
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
@@ -26,12 +21,6 @@ def tick_step(span_s: float, most: int = 10) -> float:
         if span_s / step <= most:
             return step
     return 3600 * math.ceil(span_s / (3600 * most))  # whole hours
-
-
-def label_colours(labels: Sequence[str], smile_label: Optional[str]) -> dict:
-    """The smile label in the seed's blue, the others from ``PALETTE``."""
-    others = iter(PALETTE)
-    return {label: SMILE_RGB if label == smile_label else next(others, "#444444") for label in labels}
 
 
 def _pyplot():

@@ -15,8 +15,8 @@ import numpy as np
 
 from .audience import Audience, timestamp
 from .bootstrap import LEVEL
+from .colours import B_RGB, LAUGH_RGB, label_colours
 from .compare import MIN_RUN_S, Comparison
-from .figures import B_RGB, LAUGH_RGB, label_colours
 from .room import VIEWER_WINDOW_S
 
 

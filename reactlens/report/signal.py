@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
@@ -85,23 +85,34 @@ def expression(smoothed: np.ndarray, lead: float) -> np.ndarray:
     return np.where(last >= 0, smoothed.argmax(axis=1)[np.maximum(last, 0)], -1)
 
 
+class LaughOnsets:
+    """The laugh-event rule above, one smoothed smile score at a time (the live dashboard feeds it frame by frame)."""
+
+    def __init__(self, params: SignalParams) -> None:
+        self.params = params
+        self.last_low: Optional[float] = None  # last time the score was below `off`
+        self.armed = True  # one event per episode: re-armed when the score falls back below `off`
+        self.strong_since: Optional[float] = None
+
+    def step(self, t: float, s: float) -> Optional[float]:
+        """Take the score ``s`` at time ``t``; the event's time when one is complete now, else None."""
+        params = self.params
+        if s < params.off:
+            self.last_low, self.armed, self.strong_since = t, True, None
+            return None
+        if s < params.strong:
+            self.strong_since = None
+            return None
+        if self.strong_since is None:
+            fast = self.last_low is not None and t - self.last_low <= params.onset_s
+            self.strong_since = t if fast and self.armed else math.inf
+        if self.strong_since != math.inf and t - self.strong_since >= params.sustain_s and self.armed:
+            self.armed = False
+            return float(self.strong_since)
+        return None
+
+
 def laugh_events(times: np.ndarray, smoothed: np.ndarray, params: SignalParams) -> List[float]:
     """Times of laugh events, as defined in the module docstring."""
-    events: List[float] = []
-    last_low = None  # last time the score was below `off`
-    armed = True  # one event per episode: re-armed when the score falls back below `off`
-    strong_since = None
-    for t, s in zip(times, smoothed):
-        if s < params.off:
-            last_low, armed, strong_since = t, True, None
-            continue
-        if s >= params.strong:
-            if strong_since is None:
-                fast = last_low is not None and t - last_low <= params.onset_s
-                strong_since = t if fast and armed else math.inf
-            if strong_since != math.inf and t - strong_since >= params.sustain_s and armed:
-                events.append(float(strong_since))
-                armed = False
-        else:
-            strong_since = None
-    return events
+    onsets = LaughOnsets(params)
+    return [t for t in (onsets.step(float(a), float(b)) for a, b in zip(times, smoothed)) if t is not None]
