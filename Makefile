@@ -15,10 +15,11 @@ demo: setup
 	$(BIN)/reactlens demo
 
 # the type checker covers the detector contract and the modules that implement it, the record schema,
-# option checking, the report (its statistics and its outputs), and the room's sound
+# option checking, the report (its statistics and its outputs), the room's sound, and the live dashboard
 TYPED := reactlens/components.py reactlens/camera_rate.py reactlens/faces.py reactlens/detector_eval.py \
 	plugins/reactlens_onnx/centerface.py reactlens/messages.py reactlens/option_types.py \
-	reactlens/report/*.py reactlens/cli/report.py reactlens/room.py plugins/reactlens_audio/laughter.py
+	reactlens/report/*.py reactlens/cli/report.py reactlens/room.py plugins/reactlens_audio/laughter.py \
+	reactlens/dashboard/*.py plugins/reactlens_dashboard/sink.py
 
 test: setup
 	$(BIN)/ruff check .

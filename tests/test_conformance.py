@@ -6,6 +6,7 @@ import csv
 
 import pytest
 from reactlens_csv.sink import CsvSink
+from reactlens_dashboard.sink import DashboardSink
 from reactlens_iot.sink import IotSink
 from reactlens_iot.spool import Spool
 from reactlens_models import model_path
@@ -81,6 +82,12 @@ def test_csv_sink(tmp_path):
 def test_annotate_sink(tmp_path):
     check_sink(AnnotateSink, video=str(tmp_path / "annotated.mp4"), preview=False)
     assert (tmp_path / "annotated.mp4").stat().st_size > 0
+
+
+def test_dashboard_sink(capsys):
+    check_sink(DashboardSink, listen="0")
+    assert capsys.readouterr().err.startswith("dashboard: http://127.0.0.1:")
+    assert "[HOST:]PORT" in str(check_bad_option(DashboardSink, listen="here:there"))
 
 
 def test_iot_sink_spools_every_record_while_the_broker_is_away(tmp_path):

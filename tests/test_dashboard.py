@@ -25,6 +25,7 @@ from reactlens.dashboard.server import DashboardServer, Listen
 from reactlens.report.audience import analyse
 from reactlens.report.load import load_results
 
+from .cameras import publish
 from .conftest import REPO, assert_one_line_error, run_cli
 from .test_report_stats import screening, write_scores
 
@@ -218,13 +219,18 @@ def test_a_port_in_use_is_one_line_and_nothing_is_half_written(clip, tmp_path):
 # -- a running screening in Chromium ---------------------------------------------------------------
 
 
+def live_run(*args: str) -> contextlib.AbstractContextManager:
+    """``reactlens run ARGS`` in the background, its summary as JSON on stdout."""
+    return background("run", *args, "--quiet", "--json")
+
+
 @contextlib.contextmanager
-def live_run(*args: str) -> Iterator[Tuple[subprocess.Popen, str, List[str]]]:
-    """``reactlens run ARGS --quiet`` in the background; yields it, the page's address and its stderr lines."""
+def background(*args: str) -> Iterator[Tuple[subprocess.Popen, str, List[str]]]:
+    """``reactlens ARGS`` in the background; yields it, the dashboard's address and its stderr lines."""
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("DISPLAY", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "reactlens", "run", *args, "--quiet", "--json"],
+        [sys.executable, "-m", "reactlens", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -409,3 +415,47 @@ def test_off_loopback_the_token_is_printed_once_and_the_picture_stays_home(chrom
         assert state["pictures"] == 0 and len(state["rows"]) >= 2 and problems == []
     stderr = "".join(lines)
     assert process.returncode == 0 and stderr.count(token) == 1
+
+
+# -- a collector's cameras in Chromium -------------------------------------------------------------
+
+
+def test_a_collectors_page_shows_every_camera_and_the_whole_audience(chromium, tmp_path):
+    from reactlens.report.audience import analyse as analyse_audience
+
+    from .mqtt_broker import Mosquitto, make_pki
+
+    broker = Mosquitto(tmp_path / "broker", make_pki(tmp_path / "pki")).start()
+    cameras = {"cam-a": 2, "cam-b": 4, "cam-c": 6}  # the second from which each room smiles
+    total = len(cameras) * 2 * 10 * 10
+    store = tmp_path / "store.sqlite"
+    try:
+        with background(
+            "collect", "--broker", broker.url, "--out", str(store), "--count", str(total), "--dashboard", "0"
+        ) as (process, url, lines):
+            tab, problems = open_page(chromium, url)
+            threads = [
+                threading.Thread(target=publish, args=(broker.url, cam, f"s-{cam}", tmp_path / cam, 10, 10, 2, funny))
+                for cam, funny in cameras.items()
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            tab.wait_for_function("() => window.reactlensDashboard.ended", timeout=60000)
+            tiles = tab.evaluate("""() => Object.fromEntries(Object.entries(window.reactlensDashboard.tiles)
+                .map(([camera, t]) => [camera, t.el.querySelector('[data-key=records]').textContent]))""")
+            combined = tab.evaluate("""() => { const a = Object.values(window.reactlensDashboard.audiences)[0];
+                return {rows: a.curve.rows, labels: a.curve.labels, sessions:
+                        a.el.querySelector('[data-key=sessions]').textContent}; }""")
+            assert problems == []
+        assert process.returncode == 0, "".join(lines)
+    finally:
+        broker.stop()
+    assert tiles == {cam: "200" for cam in cameras}  # one tile per camera, every record heard
+    assert combined["sessions"] == "3"
+    # the whole audience's curve is the report's of the store the collector wrote
+    audience = analyse_audience(load_results([str(store)]))
+    expected = {(int(r.second), r.label): (int(r.viewers), r.share, int(r.laughs)) for r in audience.curve.itertuples()}
+    assert_same_curve(combined["rows"], combined["labels"], expected)
+    assert [row[2][1] for row in combined["rows"]] == [0, 0, 1, 2, 3, 4, 5, 6, 6, 6]  # smiles spread room by room

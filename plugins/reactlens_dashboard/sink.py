@@ -33,7 +33,7 @@ class DashboardSink(ResultSink):
         listen: Union[str, int] = "127.0.0.1:8765",
         view: Union[str, bool] = "auto",
         token_file: str = "",
-        fps: float = 10.0,
+        fps: float = 5.0,
         width: int = 640,
         quality: int = 70,
         camera: str = "",
@@ -45,7 +45,7 @@ class DashboardSink(ResultSink):
             )
         self.view = self.listen.loopback if view == "auto" else bool(view)
         self.token = read_token(token_file)
-        self.picture_options = {"fps": float(fps), "width": int(width), "quality": int(quality)}
+        self.fps, self.width, self.quality = float(fps), int(width), int(quality)
         self.camera = camera
         self.board = Board("run", view=self.view)
         self.server: Optional[DashboardServer] = None
@@ -63,7 +63,9 @@ class DashboardSink(ResultSink):
         self.camera = self.camera or session.source or "camera"
         self.server = DashboardServer(self.board, self.listen, self.token).start()
         if self.view:
-            self.pictures = PictureEncoder(self.board, self.camera, session.smile_label, **self.picture_options).start()
+            self.pictures = PictureEncoder(
+                self.board, self.camera, session.smile_label, self.fps, self.width, self.quality
+            ).start()
         print(self.server.announce(), file=sys.stderr, flush=True)
 
     def write(self, frame: Frame, records: Sequence[Record]) -> None:

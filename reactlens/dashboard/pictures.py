@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Optional, Sequence, Tuple
@@ -27,7 +28,7 @@ class PictureEncoder:
         board: Board,
         camera: str,
         smile_label: Optional[str],
-        fps: float = 10.0,
+        fps: float = 5.0,
         width: int = 640,
         quality: int = 70,
         landmarks: bool = False,
@@ -55,11 +56,15 @@ class PictureEncoder:
             self._ready.set()
 
     def encode(self, image: np.ndarray, records: Sequence[Record]) -> bytes:
-        """The frame with its boxes, at most ``width`` pixels wide, as JPEG."""
-        drawn = draw_records(image.copy(), records, self.smile_label, self.landmarks)
-        if drawn.shape[1] > self.width:
-            height = round(drawn.shape[0] * self.width / drawn.shape[1])
-            drawn = cv2.resize(drawn, (self.width, height), interpolation=cv2.INTER_AREA)
+        """The frame at most ``width`` pixels wide with its boxes drawn to scale, as JPEG."""
+        scale = min(1.0, self.width / image.shape[1])
+        if scale < 1.0:
+            size = (self.width, round(image.shape[0] * scale))
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            records = [_scaled(record, scale) for record in records]
+        else:
+            small = image.copy()  # the loop's frame is never drawn on
+        drawn = draw_records(small, records, self.smile_label, self.landmarks)
         ok, jpeg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         return jpeg.tobytes() if ok else b""
 
@@ -84,3 +89,10 @@ class PictureEncoder:
         self._stop.set()
         self._ready.set()
         self._thread.join(timeout=5)
+
+
+def _scaled(record: Record, scale: float) -> Record:
+    """The record with its box and landmarks in the pixels of a frame resized by ``scale``."""
+    landmarks = tuple((x * scale, y * scale) for x, y in record.landmarks) if record.landmarks else None
+    x, y, w, h = (round(v * scale) for v in (record.x, record.y, record.w, record.h))
+    return dataclasses.replace(record, x=x, y=y, w=w, h=h, landmarks=landmarks)

@@ -116,7 +116,7 @@ class Access:
         connection = HTTPConnection(scope)
         headers = Headers(scope=scope)
         host = headers.get("host", "")
-        if self.loopback and host.rpartition(":")[0].strip("[]") not in ("127.0.0.1", "localhost", "::1"):
+        if self.loopback and _hostname(host) not in ("127.0.0.1", "localhost", "::1"):
             await _deny(scope, receive, send, 403, "this dashboard answers only to localhost")
             return
         origin = headers.get("origin")
@@ -143,6 +143,13 @@ class Access:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port: ``[::1]:8765`` → ``::1``, ``localhost`` → ``localhost``."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0].lower()
 
 
 def _bearer(headers: Headers) -> Optional[str]:

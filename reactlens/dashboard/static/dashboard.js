@@ -77,15 +77,25 @@
     new ResizeObserver(() => holder.chart.setSize({ width: Math.max(el.clientWidth, 300), height: 200 })).observe(el);
   }
 
+  // numbers and labels are updated in place, and only when they change: the page stays cheap to keep open
   function numbers(el, items) {
-    el.replaceChildren(...items.map(([key, name, value]) => {
-      const div = document.createElement("div");
-      div.innerHTML = "<dt></dt><dd></dd>";
-      div.firstChild.textContent = name;
-      div.lastChild.textContent = value;
-      div.lastChild.dataset.key = key;
-      return div;
-    }));
+    if (el.children.length !== items.length) {
+      el.replaceChildren(...items.map(([key]) => {
+        const div = document.createElement("div");
+        div.innerHTML = "<dt></dt><dd></dd>";
+        div.lastChild.dataset.key = key;
+        return div;
+      }));
+    }
+    items.forEach(([, name, value], i) => {
+      const [dt, dd] = el.children[i].children;
+      setText(dt, name);
+      setText(dd, value);
+    });
+  }
+
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
   }
 
   function tileNumbers(msg, tile) {
@@ -123,20 +133,20 @@
     }
     tile.curve.put(msg.points);
     tile.roomLaughs.push(...msg.room_laughs);
-    tile.el.dataset.alive = String(msg.alive);
-    tile.el.querySelector("[data-field=title]").textContent = msg.title;
-    tile.el.querySelector("[data-field=session]").textContent =
-      `session ${msg.session}` + (msg.media ? ` · ${msg.media}` : "") + (dash.ended || msg.alive ? "" : ` · silent for ${msg.age_s.toFixed(0)} s`);
+    if (tile.el.dataset.alive !== String(msg.alive)) tile.el.dataset.alive = String(msg.alive);
+    setText(tile.el.querySelector("[data-field=title]"), msg.title);
+    setText(tile.el.querySelector("[data-field=session]"),
+      `session ${msg.session}` + (msg.media ? ` · ${msg.media}` : "") + (dash.ended || msg.alive ? "" : ` · silent for ${msg.age_s.toFixed(0)} s`));
     numbers(tile.el.querySelector(".numbers"), tileNumbers(msg, tile));
     const sinks = Object.entries((msg.status || {}).sinks || {});
-    tile.el.querySelector(".sinks").replaceChildren(...sinks.map(([name, h]) => {
-      const li = document.createElement("li");
-      li.dataset.ok = String(h.ok);
+    const list = tile.el.querySelector(".sinks");
+    if (list.children.length !== sinks.length) list.replaceChildren(...sinks.map(() => document.createElement("li")));
+    sinks.forEach(([name, h], i) => {
       const detail = Object.entries(h).filter(([k]) => k !== "ok").map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`);
-      li.textContent = `${name} ${h.ok ? "✓" : "✗"}` + (detail.length ? ` · ${detail.join(" · ")}` : "");
-      return li;
-    }));
-    tile.chart.setData(tile.curve.columns());
+      if (list.children[i].dataset.ok !== String(h.ok)) list.children[i].dataset.ok = String(h.ok);
+      setText(list.children[i], `${name} ${h.ok ? "✓" : "✗"}` + (detail.length ? ` · ${detail.join(" · ")}` : ""));
+    });
+    if (msg.points.length || msg.room_laughs.length || msg.reset) tile.chart.setData(tile.curve.columns());
   }
 
   function applyAudience(msg) {
@@ -153,13 +163,13 @@
       makeChart(audience.el.querySelector(".chart"), audience, msg.labels, msg.colours);
     }
     audience.curve.put(msg.points);
-    audience.el.querySelector("h2").textContent = `whole audience${msg.media ? " · " + msg.media : ""}`;
+    setText(audience.el.querySelector("h2"), `whole audience${msg.media ? " · " + msg.media : ""}`);
     const last = audience.curve.last();
     numbers(audience.el.querySelector(".numbers"), [
       ["sessions", "sessions", String(msg.sessions)], ["viewers", "viewers (last s)", last ? String(last[1]) : "0"],
       ...msg.labels.map((l, k) => [`share_${l}`, `${l} (last s)`, last ? percent(audience.curve.share(last, k)) : "–"]),
     ]);
-    audience.chart.setData(audience.curve.columns());
+    if (msg.points.length || msg.reset) audience.chart.setData(audience.curve.columns());
   }
 
   function applyState(msg) {
@@ -170,8 +180,10 @@
     // the whole audience: always for a collector, for a single screening only its tile
     if (msg.mode === "fleet") msg.combined.forEach(applyAudience);
     if (msg.ended) document.body.dataset.ended = "1";
+    const now = performance.now();
+    if (dash.updates) dash.longestGapMs = Math.max(dash.longestGapMs || 0, now - dash.lastUpdate);
     dash.updates += 1;
-    dash.lastUpdate = performance.now();
+    dash.lastUpdate = now;
     document.body.dataset.ready = "1";
   }
 
