@@ -292,8 +292,8 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from seed_model import build
 
-    from reactlens.cli.run import parse_sets
     from reactlens.demo import build_clip
+    from reactlens.profiles import parse_sets
 
     tmp = Path(tempfile.mkdtemp(prefix="reactlens-bench-"))
     if args.memory:

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import cv2
 
-from reactlens.cli.run import parse_sets
 from reactlens.components import Frame
 from reactlens.faces import iou
 from reactlens.plugins import PluginHost
-from reactlens.profiles import ProfileBook
+from reactlens.profiles import ProfileBook, parse_sets
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))

@@ -46,7 +46,8 @@ class Frame:
     media (a file) or the seconds since the session started (a camera). ``captured_at`` is
     ``time.monotonic()`` when the frame was read, used to measure latency. ``scale`` is the image's
     pixels per source pixel: below 1 when a detector is handed a shrunk copy (``reactlens.camera_rate``),
-    so that sizes given in source pixels (a minimum face size, say) can be converted.
+    so that sizes given in source pixels (a minimum face size, say) can be converted. ``name`` is the file
+    a still image came from (sources of stills), else empty.
     """
 
     image: np.ndarray
@@ -54,6 +55,7 @@ class Frame:
     time_s: float
     captured_at: float
     scale: float = 1.0
+    name: str = ""
 
 
 class FrameSource:
@@ -69,6 +71,8 @@ class FrameSource:
     description: str = ""
     #: Frames the source skipped to stay current (live sources).
     dropped_frames: int = 0
+    #: True for still images: each frame is its own picture, named in ``Frame.name`` (records carry it).
+    stills: bool = False
 
     def frames(self) -> Iterator[Frame]:
         """Yield frames until the source ends; raise ``ReactlensError`` if it fails."""

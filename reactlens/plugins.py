@@ -275,12 +275,17 @@ def check_options(component: Component, options: Dict[str, Any]) -> None:
 _host: Optional[PluginHost] = None
 
 
+def new_host() -> PluginHost:
+    """A plugin host with the entry-point plugins ($REACTLENS_LOAD_PLUGINS limits the third-party ones)."""
+    host = PluginHost()
+    allow_env = os.environ.get(ALLOW_ENV)
+    host.load_entry_points(None if allow_env is None else [n.strip() for n in allow_env.split(",") if n.strip()])
+    return host
+
+
 def get_host() -> PluginHost:
     """The process-wide plugin host, loading entry-point plugins on first use."""
     global _host
     if _host is None:
-        _host = PluginHost()
-        allow_env = os.environ.get(ALLOW_ENV)
-        allow = None if allow_env is None else [n.strip() for n in allow_env.split(",") if n.strip()]
-        _host.load_entry_points(allow)
+        _host = new_host()
     return _host

@@ -86,6 +86,15 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "audio": {"use": "laughter"},
         "sinks": [{"use": "csv"}],
     },
+    "photos": {
+        "description": "Still images (--source PHOTO, FOLDER or 'GLOB'): every face of every photo, results to CSV "
+        "with each photo's path.",
+        "source": {"use": "stills"},
+        # unrelated pictures: a full scan of each (a copy at most 1920 wide), no tracking between them
+        "detector": {"use": "centerface", "detect_width": 1920},
+        "classifier": {"use": "onnx"},
+        "sinks": [{"use": "csv"}],
+    },
     "deeplens": {
         "description": "On an AWS DeepLens: awscam frames, smile-net through the model optimizer, "
         "results to AWS IoT through Greengrass and the project stream.",
@@ -299,6 +308,17 @@ def apply_override(table: Dict[str, Any], key: str, value: Any) -> None:
             "use KIND.OPTION=VALUE (kinds: source, detector, classifier, tracker, audio), sinks.NAME.OPTION=VALUE, "
             "or max_frames, media_title, media_offset",
         )
+
+
+def parse_sets(pairs: List[str]) -> Dict[str, Any]:
+    """``KEY=VALUE`` strings into an overrides dict, values read as TOML."""
+    overrides: Dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ReactlensError(f"--set {pair!r} is not KEY=VALUE", "for example --set detector.min_size=40")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
 
 
 def parse_value(text: str) -> Any:

@@ -47,6 +47,8 @@ class Session:
     media_title: str = ""
     #: Position in the media (seconds) at which this session's time 0 falls.
     media_offset_s: float = 0.0
+    #: Frames are still images: records name theirs (``Record.image``), and the CSV has an ``image`` column.
+    stills: bool = False
     started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
     def to_dict(self) -> Dict[str, object]:
@@ -61,6 +63,7 @@ class Session:
             "fps": self.fps,
             "media_title": self.media_title,
             "media_offset_s": self.media_offset_s,
+            "stills": self.stills,
             "started_at": self.started_at,
         }
 
@@ -86,6 +89,8 @@ class Record:
     face_score: Optional[float] = None
     #: Five facial landmarks in frame pixels when the detector gives them; not written to results.
     landmarks: Optional[Tuple[Point, ...]] = None
+    #: The still image the face is in (sessions of stills), else empty.
+    image: str = ""
 
     @property
     def record_id(self) -> str:
@@ -93,8 +98,8 @@ class Record:
         return f"{self.session_id}:{self.frame}:{self.face_id}"
 
     def to_dict(self) -> Dict[str, object]:
-        """JSON-ready fields, with ``record_id`` first."""
-        return {
+        """JSON-ready fields, with ``record_id`` first (and ``image`` last, for stills)."""
+        fields: Dict[str, object] = {
             "record_id": self.record_id,
             "session_id": self.session_id,
             "frame": self.frame,
@@ -110,14 +115,17 @@ class Record:
             "scores": self.scores,
             "media": self.media,
         }
+        if self.image:
+            fields["image"] = self.image
+        return fields
 
 
-def csv_header(labels: Sequence[str]) -> List[str]:
-    """The CSV header for a classifier with these labels."""
-    return [*CSV_COLUMNS, *(SCORE_PREFIX + label for label in labels), "media"]
+def csv_header(labels: Sequence[str], stills: bool = False) -> List[str]:
+    """The CSV header for a classifier with these labels (and the image's path, for stills)."""
+    return [*CSV_COLUMNS, *(SCORE_PREFIX + label for label in labels), "media", *(["image"] if stills else [])]
 
 
-def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
+def csv_row(record: Record, labels: Sequence[str], stills: bool = False) -> List[object]:
     """One CSV row, in ``csv_header`` order, with probabilities rounded to 4 decimals."""
     smile = "" if record.smile is None else round(record.smile, 4)
     face_score = "" if record.face_score is None else round(record.face_score, 4)
@@ -135,6 +143,7 @@ def csv_row(record: Record, labels: Sequence[str]) -> List[object]:
         record.label,
         *(round(record.scores[label], 4) for label in labels),
         record.media,
+        *([record.image] if stills else []),
     ]
 
 

@@ -150,6 +150,7 @@ class Screening:
             fps=getattr(source, "fps", None),
             media_title=profile.media_title,
             media_offset_s=profile.media_offset,
+            stills=bool(getattr(source, "stills", False)),
         )
 
     def _build(self, kind: str, spec: ComponentSpec) -> _Built:
@@ -454,6 +455,7 @@ def _records(
                 label=labels[best[i]],
                 scores=dict(zip(labels, row)),
                 media=session.media_title,
+                image=frame.name,
             )
         )
     return records

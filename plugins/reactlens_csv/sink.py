@@ -103,16 +103,18 @@ class CsvSink(ResultSink):
         self._faces: Optional[_CsvFile] = None
         self._room: Optional[_CsvFile] = None
         self._labels: Sequence[str] = ()
+        self._stills = False
 
     def open(self, session: Session) -> None:
         self._labels = session.labels
-        self._faces = _CsvFile(self.path, csv_header(session.labels), self.if_exists, self.flush_s)
+        self._stills = session.stills
+        self._faces = _CsvFile(self.path, csv_header(session.labels, session.stills), self.if_exists, self.flush_s)
 
     def write(self, frame: Frame, records: Sequence[Record]) -> None:
         if self._faces is None:
             raise RuntimeError("CsvSink.write called before open")
         labels = self._labels
-        self._faces.write(csv_row(r, labels) for r in records)
+        self._faces.write(csv_row(r, labels, self._stills) for r in records)
         self.rows += len(records)
 
     def write_room(self, records: Sequence[RoomRecord]) -> None:

@@ -5,11 +5,13 @@ from reactlens.hookspecs import hookimpl
 from .annotate import AnnotateSink
 from .haar import HaarDetector
 from .source import OpenCVSource
+from .stills import StillsSource
 
 
 @hookimpl
 def register_sources(register):
     register("opencv", OpenCVSource, "Camera index, video file or stream URL, decoded by OpenCV (FFmpeg)")
+    register("stills", StillsSource, "Still images: a photo, a folder of photos or a glob, one frame each")
 
 
 @hookimpl

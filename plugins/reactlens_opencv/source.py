@@ -14,6 +14,7 @@ import numpy as np
 
 from reactlens.components import Frame, FrameSource
 from reactlens.errors import ReactlensError
+from reactlens.stills import is_image
 
 if not os.environ.get("REACTLENS_DEBUG"):
     # OpenCV and FFmpeg print their own warnings for every file or camera that fails to open;
@@ -43,10 +44,19 @@ class OpenCVSource(FrameSource):
     ``uri``: a camera index (``0``), a video file, or a stream URL (``rtsp://...``).
     ``live``: drop frames to stay current instead of queueing them; the default is on for cameras and
     streams, off for files (a live file is paced at its own frame rate, as a camera would deliver it).
-    ``prefetch``: frames decoded ahead of the loop for files.
+    ``prefetch``: frames decoded ahead of the loop for files. ``start_frame``, ``end_frame``: screen only
+    frames ``start_frame`` ≤ n < ``end_frame`` of a file (0: to the end), numbered and timed as in the whole
+    file (``reactlens batch`` splits long recordings this way).
     """
 
-    def __init__(self, uri: Union[int, str, None] = None, live: Optional[bool] = None, prefetch: int = 8) -> None:
+    def __init__(
+        self,
+        uri: Union[int, str, None] = None,
+        live: Optional[bool] = None,
+        prefetch: int = 8,
+        start_frame: int = 0,
+        end_frame: int = 0,
+    ) -> None:
         self.uri = _parse_uri(uri)
         self.is_camera = isinstance(self.uri, int)
         self.is_stream = not self.is_camera and "://" in str(self.uri)
@@ -59,6 +69,14 @@ class OpenCVSource(FrameSource):
         self.fps = float(fps) if fps and 0 < fps < 1000 else None
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.total_frames = count if count > 0 and not (self.is_camera or self.is_stream) else None
+        self.start_frame, self.end_frame = int(start_frame), int(end_frame)
+        if self.start_frame or self.end_frame:
+            if self.is_camera or self.is_stream or self.start_frame < 0 or self.end_frame < 0:
+                raise ReactlensError("start_frame and end_frame select part of a video file", "give 0 or more")
+            if self.start_frame:
+                self._capture.set(cv2.CAP_PROP_POS_FRAMES, self.start_frame)
+            end = min(self.end_frame or count, count) if count > 0 else self.end_frame
+            self.total_frames = max(0, end - self.start_frame) if end else None
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
@@ -67,8 +85,11 @@ class OpenCVSource(FrameSource):
         if not (self.is_camera or self.is_stream):
             if not os.path.exists(uri):
                 raise ReactlensError(f"video file {uri} not found", "check the --source path")
-            if os.path.isdir(uri):
-                raise ReactlensError(f"{uri} is a folder, not a video", "pass a video file")
+            if os.path.isdir(uri) or is_image(str(uri)):
+                raise ReactlensError(
+                    f"{uri} is {'a folder' if os.path.isdir(uri) else 'a still image'}, not a video",
+                    "screen photos with --profile photos (the default for images and folders), or pass a video file",
+                )
             if not os.access(uri, os.R_OK):
                 raise ReactlensError(f"video file {uri} is not readable", "check its permissions")
         capture = cv2.VideoCapture(uri)
@@ -117,9 +138,9 @@ class OpenCVSource(FrameSource):
                 raise item
             yield item
 
-    def _ended_early(self, frames: int) -> object:
-        """The end marker for a file whose reads stopped after ``frames`` frames: an error if it promised more."""
-        total = self.total_frames
+    def _ended_early(self, index: int) -> object:
+        """The end marker for a file whose reads stopped before frame ``index``: an error if it promised more."""
+        frames, total = index - self.start_frame, self.total_frames
         # a container's frame count may be an estimate (duration × rate): allow a small shortfall
         if total is None or frames + max(2, 0.02 * total) >= total:
             return _END
@@ -131,10 +152,10 @@ class OpenCVSource(FrameSource):
     def _decode_ahead(self, slot: queue.Queue) -> None:
         """File mode: decode every frame, at most ``prefetch`` ahead of the loop."""
         started = time.monotonic()
-        index = 0
+        index = self.start_frame
         end: object = _END
         try:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not (self.end_frame and index >= self.end_frame):
                 ok, image, time_s = self._read(index, started)
                 if not ok:
                     end = self._ended_early(index)
@@ -153,14 +174,14 @@ class OpenCVSource(FrameSource):
     def _decode_live(self, slot: queue.Queue) -> None:
         """Live mode: always keep only the newest frame; an unread older frame is dropped."""
         started = time.monotonic()
-        index = 0
         failures = 0
         pace = None if (self.is_camera or self.is_stream) or not self.fps else 1.0 / self.fps
         end: object = _END
+        index = self.start_frame
         try:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not (self.end_frame and index >= self.end_frame):
                 if pace is not None:
-                    delay = started + index * pace - time.monotonic()
+                    delay = started + (index - self.start_frame) * pace - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
                 ok, image, time_s = self._read(index, started)

@@ -41,7 +41,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from . import demo, evaluate, info, report, run  # noqa: F401  (each module adds its commands to ``app``)
+    from . import batch, demo, evaluate, info, report, run  # noqa: F401  (each module adds its commands to ``app``)
 
     get_host().manager.hook.register_commands(cli=app)
 

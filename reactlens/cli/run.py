@@ -12,21 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..errors import ReactlensError
 from ..plugins import get_host
-from ..profiles import Profile, ProfileBook, load_config, parse_value
+from ..profiles import Profile, ProfileBook, load_config, parse_sets
 from ..screening import Screening, Stats, Summary
+from ..stills import is_stills
 from . import app
 from .console import err_console, out_console
-
-
-def parse_sets(pairs: List[str]) -> dict:
-    """``KEY=VALUE`` strings into an overrides dict, values read as TOML."""
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ReactlensError(f"--set {pair!r} is not KEY=VALUE", "for example --set detector.min_size=40")
-        overrides[key.strip()] = parse_value(value.strip())
-    return overrides
 
 
 def build_profile(
@@ -44,7 +34,9 @@ def build_profile(
     """Resolve a profile from the built-ins and ``--config``, applying the command-line overrides."""
     book = load_config(config) if config else ProfileBook()
     if profile is None:
-        profile = "webcam" if source is None or str(source).strip().isdigit() else "video"
+        profile = (
+            "webcam" if source is None or str(source).strip().isdigit() else "photos" if is_stills(source) else "video"
+        )
     flags = {
         "source.uri": source,
         "sinks.csv.path": csv,
@@ -129,9 +121,9 @@ def print_summary(summary: Summary, as_json: bool) -> None:
         err_console.print(f"reactlens: error: sink '{name}' failed: {error}", markup=False)
 
 
-def execute(profile: Profile, quiet: bool = False) -> Summary:
+def execute(profile: Profile, quiet: bool = False, session_id: Optional[str] = None) -> Summary:
     """Build and run a screening with a progress display."""
-    screening = Screening(profile, get_host())
+    screening = Screening(profile, get_host(), session_id)
     with _Display(screening, quiet) as display:
         summary = screening.run(display.update)
     return summary
@@ -143,9 +135,12 @@ def run(
         None,
         "--profile",
         "-p",
-        help="Profile to run (see `reactlens profiles`). Default: webcam, or video with a file --source.",
+        help="Profile to run (see `reactlens profiles`). Default: webcam; video for a video file --source; "
+        "photos for an image, a folder or a glob of images.",
     ),
-    source: Optional[str] = typer.Option(None, "--source", "-s", help="Video file, camera index or stream URL."),
+    source: Optional[str] = typer.Option(
+        None, "--source", "-s", help="Video file, camera index, stream URL, or photos: an image, a folder, a glob."
+    ),
     csv: Optional[str] = typer.Option(None, "--csv", help="CSV file for the results (appends if it exists)."),
     annotate: Optional[str] = typer.Option(None, "--annotate", help="Also write an annotated video to this .mp4 file."),
     model: Optional[str] = typer.Option(
@@ -182,6 +177,9 @@ def run(
     set_: List[str] = typer.Option(
         [], "--set", help="Override an option: KIND.OPTION=VALUE or sinks.NAME.OPTION=VALUE (repeatable)."
     ),
+    session_id: Optional[str] = typer.Option(
+        None, "--session-id", help="The session's id (default: its start time and a random suffix)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
@@ -198,7 +196,7 @@ def run(
     chosen = build_profile(
         profile, config, source, csv, annotate, model, max_frames, media_title, media_offset, [*sound, *set_]
     )
-    summary = execute(chosen, quiet)
+    summary = execute(chosen, quiet, session_id)
     print_summary(summary, json_out)
     if summary.interrupted:
         raise typer.Exit(130)

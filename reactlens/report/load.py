@@ -62,12 +62,42 @@ def _read_store(path: str) -> pd.DataFrame:
     return frame.join(scores.add_prefix(SCORE_PREFIX)) if len(scores.columns) else frame
 
 
+def _read_parquet(path: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise ReactlensError(
+            f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})",
+            "pass Parquet files written by `reactlens batch`",
+        ) from None
+
+
+def results_files(paths: Sequence[str]) -> List[str]:
+    """The paths, with a folder (``reactlens batch --out``) replaced by the results files in it: its Parquet
+    files, or its CSVs when it has none (not the ``-room`` ones, which are read beside their results)."""
+    files: List[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        names = sorted(os.listdir(path))
+        for extension in (".parquet", ".csv"):
+            chosen = [n for n in names if n.endswith(extension) and not n.endswith(f"-room{extension}")]
+            if chosen:
+                files.extend(os.path.join(path, n) for n in chosen)
+                break
+        else:
+            raise ReactlensError(f"{path} holds no results", "pass a folder written by `reactlens batch`, or CSVs")
+    return files
+
+
 def _read(path: str) -> pd.DataFrame:
     if not os.path.exists(path):
         raise ReactlensError(f"results file {path} not found", "check the path")
-    if os.path.isdir(path):
-        raise ReactlensError(f"{path} is a folder", "pass the CSV files themselves")
-    frame = _read_store(path) if _is_store(path) else _read_csv(path)
+    if path.endswith(".parquet"):
+        frame = _read_parquet(path)
+    else:
+        frame = _read_store(path) if _is_store(path) else _read_csv(path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns) and "smile" not in frame.columns:
         missing.append("score_<label>")
@@ -115,6 +145,8 @@ def _room_beside(path: str) -> Optional[pd.DataFrame]:
     beside = room_path(path)
     if not os.path.exists(beside):
         return None
+    if beside.endswith(".parquet"):
+        return _read_parquet(beside)
     try:
         frame = pd.read_csv(beside, dtype={"session_id": str, "media": str}, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -145,6 +177,7 @@ def load_results(paths: Sequence[str]) -> Results:
     """All records of the given CSVs and stores, with ``media`` filled and every label's scores as floats."""
     if not paths:
         raise ReactlensError("no results given", "pass one or more CSVs (or collector stores)")
+    paths = results_files(paths)
     frames: List[pd.DataFrame] = [_read(path) for path in paths]
     label_sets = {tuple(c[len(SCORE_PREFIX) :] for c in f.columns if c.startswith(SCORE_PREFIX)) for f in frames}
     if len(label_sets) > 1:
