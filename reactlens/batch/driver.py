@@ -87,7 +87,10 @@ def run_batch(
     summary = BatchSummary(len(recordings), skipped=skipped, parts=len(parts))
     if not parts:
         return summary
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ReactlensError("reactlens batch needs Ray", "pip install 'reactlens[batch]'") from None
 
     started_ray = connect(address, workers)
     try:

@@ -1,0 +1,222 @@
+"""``reactlens batch`` on a real local Ray: the records of sequential runs, retries, resuming, chunks, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import cv2
+import pandas as pd
+import pytest
+
+from reactlens.batch.plan import session_id_for
+
+from .conftest import assert_one_line_error, run_cli
+
+pytest.importorskip("ray")
+CLIPS = ("expressions_grin.mp4", "expressions_ends_smiling.mp4", "stage_audience_640x360.mp4")
+
+
+def read_csv(path: Path) -> List[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())["recordings"]
+
+
+def background(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "reactlens", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def wait_for(condition, timeout: float = 120.0, what: str = "") -> None:
+    """Poll a condition a batch's files or processes reach (no fixed sleep decides the outcome)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def batched(media, tmp_path_factory):
+    """Three real clips on a local Ray with 2 workers, and each clip's sequential `reactlens run`."""
+    folder = tmp_path_factory.mktemp("batch")
+    sources = [str(media / clip) for clip in CLIPS]
+    result = run_cli(
+        "batch", *sources, "--out", str(folder / "out"), "--workers", "2", "--format", "both", "--json", timeout=300
+    )
+    sequential = {}
+    for source in sources:
+        session = session_id_for(source)
+        csv_path = folder / f"{session}.csv"
+        run = run_cli("run", "--source", source, "--csv", str(csv_path), "--session-id", session, "-q")
+        assert run.returncode == 0, run.stderr
+        sequential[session] = csv_path
+    return result, folder / "out", sequential
+
+
+def test_a_batch_on_two_workers_gives_the_records_of_sequential_runs(batched):
+    result, out, sequential = batched
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert sorted(summary["done"]) == sorted(sequential) and summary["failed"] == {}
+    for session, csv_path in sequential.items():
+        expected = read_csv(csv_path)
+        assert len(expected) > 50
+        assert read_csv(out / f"{session}.csv") == expected  # row for row: ids, frames, boxes, scores
+        parquet = pd.read_parquet(out / f"{session}.parquet")
+        assert len(parquet) == len(expected) and (parquet["session_id"] == session).all()
+        assert parquet["face_id"].tolist() == [int(r["face_id"]) for r in expected]
+        assert manifest(out)[session]["status"] == "done"
+
+
+def test_the_report_reads_the_batch_folder(batched, tmp_path):
+    _, out, sequential = batched
+    report = run_cli("report", str(out), "--out", str(tmp_path / "report"))
+    assert report.returncode == 0, report.stderr
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert {s["session_id"] for s in summary["sessions"]} == set(sequential)
+
+
+def test_a_missing_recording_fails_alone_with_its_reason(media, tmp_path):
+    missing = tmp_path / "gone.mp4"
+    result = run_cli("batch", str(media / CLIPS[0]), str(missing), "--out", str(tmp_path / "out"), timeout=300)
+    assert result.returncode == 1
+    session = session_id_for(str(missing))
+    assert f"reactlens: error: {session}: video file {missing} not found" in result.stderr
+    assert "Traceback" not in result.stderr
+    entries = manifest(tmp_path / "out")
+    assert entries[session]["status"] == "failed" and entries[session_id_for(str(media / CLIPS[0]))]["status"] == "done"
+
+
+def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_path):
+    out = tmp_path / "out"
+    sources = [str(media / clip) for clip in CLIPS]
+    first = background("batch", *sources, "--out", str(out), "--workers", "1", "--json", "-q")
+    wait_for(lambda: (out / "manifest.json").exists(), what="the first recording")
+    first.send_signal(signal.SIGINT)  # Ctrl-C after one recording
+    first.communicate(timeout=120)
+    assert first.returncode == 130
+    done_before = {s for s, e in manifest(out).items() if e["status"] == "done"}
+    assert 1 <= len(done_before) < 3
+    second = run_cli("batch", *sources, "--out", str(out), "--workers", "1", "--json", timeout=300)
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout)
+    assert set(summary["skipped"]) == done_before and len(summary["done"]) == 3 - len(done_before)
+    for session in map(session_id_for, sources):
+        table = pd.read_parquet(out / f"{session}.parquet")
+        assert not table.duplicated(["frame", "face_id"]).any()
+
+
+def ray_tasks() -> List[int]:
+    """Processes of Ray workers running a part right now."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if handle.read().startswith(b"ray::screen_part"):
+                    pids.append(int(pid))
+        except OSError:
+            continue
+    return pids
+
+
+def test_a_killed_worker_is_retried_and_nothing_is_duplicated(media, tmp_path):
+    out = tmp_path / "out"
+    clip = media / "expressions_long.mp4"
+    batch = background("batch", str(clip), "--out", str(out), "--workers", "1", "--json", "-q")
+    wait_for(lambda: ray_tasks(), what="a worker screening")
+    os.kill(ray_tasks()[0], signal.SIGKILL)  # the machine's OOM killer, say
+    _, stderr = batch.communicate(timeout=300)
+    assert batch.returncode == 0, stderr
+    table = pd.read_parquet(out / f"{session_id_for(str(clip))}.parquet")
+    assert len(table) == 1008 and table["frame"].tolist() == list(range(1008))  # one face in every frame, once
+
+
+@pytest.fixture(scope="module")
+def long_recording(media, tmp_path_factory) -> Path:
+    """The shared expression clips back to back, twice: 84 seconds, cuts between them."""
+    path = tmp_path_factory.mktemp("long") / "expressions.mp4"
+    writer = None
+    for clip in ("expressions_long.mp4", "expressions_ends_smiling.mp4") * 2:
+        capture = cv2.VideoCapture(str(media / clip))
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                break
+            image = cv2.resize(image, (480, 480))
+            if writer is None:
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (480, 480))
+            writer.write(image)
+        capture.release()
+    assert writer is not None
+    writer.release()
+    return path
+
+
+def test_a_long_recording_in_chunks_keeps_one_id_per_viewer(long_recording, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli(
+        "batch", str(long_recording), "--out", str(out), "--chunk-minutes", "0.25", "--format", "csv", timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    session = session_id_for(str(long_recording))
+    assert manifest(out)[session]["parts"] == 6  # 84 s in 15-second chunks
+    chunked = read_csv(out / f"{session}.csv")
+    run = run_cli("run", "--source", str(long_recording), "--csv", str(tmp_path / "s.csv"), "--no-audio", "-q")
+    assert run.returncode == 0, run.stderr
+    sequential = read_csv(tmp_path / "s.csv")
+    assert [int(r["frame"]) for r in chunked] == [int(r["frame"]) for r in sequential]  # no frame lost or twice
+    assert len({r["face_id"] for r in chunked}) == len({r["face_id"] for r in sequential})
+
+
+def test_no_ray_cluster_at_the_address_is_one_line(media, tmp_path):
+    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "ray://127.0.0.1:9")
+    assert_one_line_error(result, "no Ray cluster answers at ray://127.0.0.1:9", "ray start --head")
+
+
+@pytest.fixture
+def s3_endpoint():
+    """A moto S3 server: the batch's Ray workers are other processes, so moto's in-process mock cannot serve them."""
+    server = pytest.importorskip("moto.server").ThreadedMotoServer(port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield {
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    server.stop()
+
+
+def test_recordings_in_s3_are_screened_where_they_are_read(media, tmp_path, s3_endpoint, monkeypatch):
+    import boto3
+
+    for name, value in s3_endpoint.items():
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="screenings", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.upload_file(str(media / CLIPS[0]), "screenings", "theatre-1/night-1.mp4")
+    s3.put_object(Bucket="screenings", Key="theatre-1/notes.txt", Body=b"not a recording")
+    result = run_cli("batch", "s3://screenings/theatre-1/", "--out", str(tmp_path / "out"), "--json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    [session] = json.loads(result.stdout)["done"]
+    assert session == session_id_for("s3://screenings/theatre-1/night-1.mp4")
+    assert len(pd.read_parquet(tmp_path / "out" / f"{session}.parquet")) == 78  # one face in each frame
+
+
+def test_s3_problems_name_the_bucket(tmp_path, s3_endpoint):
+    result = run_cli("batch", "s3://no-such-bucket/rooms/", "--out", str(tmp_path), env=s3_endpoint)
+    assert_one_line_error(result, "bucket no-such-bucket does not exist")
