@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,24 @@ def fake_aws(monkeypatch):
         monkeypatch.setenv(name, value)
     with moto.mock_aws():
         yield
+
+
+@pytest.fixture
+def aws_server():
+    """A moto server for AWS (S3, IAM, Firehose, IoT): for other processes — a CLI run, a batch's Ray workers —
+    which moto's in-process mock cannot reach. Its environment (endpoint, dummy credentials) as a dict."""
+    server = pytest.importorskip("moto.server").ThreadedMotoServer(port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    # moto's backends live in this process and outlive a server: start each test from an empty AWS
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")).close()
+    yield {
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    server.stop()
 
 
 @pytest.fixture(scope="session")

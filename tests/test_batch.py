@@ -186,25 +186,10 @@ def test_no_ray_cluster_at_the_address_is_one_line(media, tmp_path):
     assert_one_line_error(result, "no Ray cluster answers at ray://127.0.0.1:9", "ray start --head")
 
 
-@pytest.fixture
-def s3_endpoint():
-    """A moto S3 server: the batch's Ray workers are other processes, so moto's in-process mock cannot serve them."""
-    server = pytest.importorskip("moto.server").ThreadedMotoServer(port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield {
-        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }
-    server.stop()
-
-
-def test_recordings_in_s3_are_screened_where_they_are_read(media, tmp_path, s3_endpoint, monkeypatch):
+def test_recordings_in_s3_are_screened_where_they_are_read(media, tmp_path, aws_server, monkeypatch):
     import boto3
 
-    for name, value in s3_endpoint.items():
+    for name, value in aws_server.items():
         monkeypatch.setenv(name, value)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="screenings", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
@@ -217,6 +202,6 @@ def test_recordings_in_s3_are_screened_where_they_are_read(media, tmp_path, s3_e
     assert len(pd.read_parquet(tmp_path / "out" / f"{session}.parquet")) == 78  # one face in each frame
 
 
-def test_s3_problems_name_the_bucket(tmp_path, s3_endpoint):
-    result = run_cli("batch", "s3://no-such-bucket/rooms/", "--out", str(tmp_path), env=s3_endpoint)
+def test_s3_problems_name_the_bucket(tmp_path, aws_server):
+    result = run_cli("batch", "s3://no-such-bucket/rooms/", "--out", str(tmp_path), env=aws_server)
     assert_one_line_error(result, "bucket no-such-bucket does not exist")

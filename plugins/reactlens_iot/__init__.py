@@ -1,4 +1,5 @@
-"""Built-in AWS IoT plugin: the ``iot`` sink (MQTT or boto3 ``iot-data``) and ``reactlens collect``.
+"""Built-in AWS IoT plugin: the ``iot`` sink (MQTT or boto3 ``iot-data``), ``reactlens collect`` and
+``reactlens iot rule`` (records routed into S3).
 
 paho-mqtt and boto3 load only when a connection is made (``pip install "reactlens[iot]"``).
 """
@@ -15,6 +16,7 @@ def register_sinks(register):
 
 @hookimpl
 def register_commands(cli):
-    from .cli import collect
+    from .cli import collect, iot_app
 
     cli.command("collect")(collect)
+    cli.add_typer(iot_app, name="iot")

@@ -88,3 +88,32 @@ def _receive(collector: Collector, topic: str, count: int, idle: float, wait: bo
             )
 
         collector.run(lambda c: stop_count(c) or stop_idle(c), tick, wait=wait)
+
+
+iot_app = typer.Typer(help="AWS IoT for a fleet of cameras: route their records into S3.", no_args_is_help=True)
+
+
+@iot_app.command("rule")
+def rule(
+    bucket: str = typer.Option(..., "--bucket", help="S3 bucket the records land in (it must exist)."),
+    prefix: str = typer.Option("reactlens/", "--prefix", help="Key prefix under the bucket."),
+    topic: str = typer.Option("reactlens/#", "--topic", help="Topic filter of the records to route."),
+    name: str = typer.Option("reactlens-fleet", "--name", help="Name of the rule, stream and roles."),
+    buffer_s: int = typer.Option(60, "--buffer-s", min=60, max=900, help="Seconds Firehose gathers before writing."),
+) -> None:
+    """Create (or update) an AWS IoT topic rule that routes every camera's records through Kinesis Data Firehose
+    into s3://BUCKET/PREFIX as gzipped JSON lines, with the two IAM roles it needs. Read them with
+    `reactlens report s3://BUCKET/PREFIX`. Uses your AWS credentials and region (AWS_PROFILE, AWS_REGION)."""
+    from .rule import create_route
+
+    route = create_route(name, topic, bucket, prefix, buffer_s)
+    out_console.print(
+        f"rule {route.rule_name} routes {topic} to {route.destination}\n"
+        f"  rule:            {route.rule_arn}\n"
+        f"  delivery stream: {route.stream_arn}\n"
+        f"  IoT role:        {route.iot_role_arn}\n"
+        f"  Firehose role:   {route.firehose_role_arn}\n"
+        f"read it with: reactlens report {route.destination}",
+        markup=False,
+        soft_wrap=True,
+    )

@@ -59,9 +59,7 @@ def connect(address: Optional[str], workers: int) -> bool:
 
 def plan(sources: Sequence[str], folder: Path, chunk_s: float, overlap_s: float) -> tuple:
     """The recordings the sources name, those already done, and the parts left to screen."""
-    from .s3 import list_videos
-
-    recordings = expand(sources, list_videos)
+    recordings = expand(sources)
     manifest = Manifest(folder)
     skipped = [r.session_id for r in recordings if manifest.done(r.session_id, folder)]
     todo = [r for r in recordings if r.session_id not in skipped]

@@ -7,9 +7,10 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, Iterable, List
 
 from ..errors import ReactlensError
+from ..s3 import list_keys, split_uri
 from ..stills import is_image, is_stills
 
 #: File endings read as videos when a folder or glob is expanded.
@@ -55,19 +56,25 @@ def _is_video(path: str) -> bool:
     return path.lower().endswith(VIDEO_EXTENSIONS)
 
 
-def expand(sources: Iterable[str], list_s3: Optional[Callable[[str], List[str]]] = None) -> List[Recording]:
+def list_videos(uri: str) -> List[str]:
+    """The videos under an ``s3://bucket/prefix``, in key order."""
+    bucket, _ = split_uri(uri)
+    videos = [k for k in list_keys(uri, "recordings") if k.lower().endswith(VIDEO_EXTENSIONS)]
+    if not videos:
+        raise ReactlensError(f"no videos under {uri}", f"recordings end in {', '.join(VIDEO_EXTENSIONS[:4])}…")
+    return [f"s3://{bucket}/{key}" for key in videos]
+
+
+def expand(sources: Iterable[str], list_s3: Callable[[str], List[str]] = list_videos) -> List[Recording]:
     """Every recording the sources name, in order, each once.
 
     A video file is a recording (a missing one too: its task fails, the batch goes on); a folder or glob gives
     its videos, or, when it holds only images, one recording of stills; an image is a recording of one still;
-    ``s3://bucket/prefix`` gives the videos under the prefix (``list_s3(uri)`` lists them:
-    ``reactlens.batch.s3.list_videos``).
+    ``s3://bucket/prefix`` gives the videos under the prefix (``list_s3(uri)`` lists them).
     """
     found: List[Recording] = []
     for source in sources:
         if source.startswith("s3://"):
-            if list_s3 is None:
-                raise ReactlensError(f"cannot read {source}", "install boto3 (pip install 'reactlens[iot]')")
             found.extend(Recording(uri, session_id_for(uri)) for uri in list_s3(source))
             continue
         if os.path.isdir(source) or glob.has_magic(source):

@@ -89,7 +89,7 @@ def local_copy(source: str) -> Iterator[str]:
     if not source.startswith("s3://"):
         yield source
         return
-    from .s3 import download
+    from ..s3 import download
 
     with tempfile.TemporaryDirectory(prefix="reactlens-batch-") as folder:
         yield download(source, folder)

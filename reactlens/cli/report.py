@@ -73,10 +73,12 @@ def _print_comparison(comparison: Comparison) -> None:
 
 @app.command()
 def report(
-    results: List[Path] = typer.Argument(
-        ..., help="Result CSVs of `reactlens run` (or stores of `reactlens collect`): audience A."
+    results: List[str] = typer.Argument(
+        ...,
+        help="Results of audience A: CSVs of `reactlens run`, stores of `reactlens collect`, folders or Parquet "
+        "files of `reactlens batch`, or the s3://BUCKET/PREFIX a `reactlens iot rule` delivers to.",
     ),
-    versus: List[Path] = typer.Option(
+    versus: List[str] = typer.Option(
         [], "--versus", "-v", help="Results of a second audience (another cut, screening or cinema) to compare with."
     ),
     labels: List[str] = typer.Option(
@@ -98,8 +100,8 @@ def report(
     if names is not None and not versus:
         raise ReactlensError("--labels names two audiences", "add --versus B.csv for the second audience")
     with err_console.status("reading the results"):
-        first = load_results([str(p) for p in results])
-        second = load_results([str(p) for p in versus]) if versus else None
+        first = load_results(results)
+        second = load_results(versus) if versus else None
     comparison = None
     with err_console.status("analysing: curves and their bands"):
         if second is not None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import ReactlensError
 from ..records import ROOM_COLUMNS, SCORE_PREFIX, room_path
+from .lake import read_lake
 
 REQUIRED = ("session_id", "frame", "time_s", "face_id")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -77,7 +78,7 @@ def results_files(paths: Sequence[str]) -> List[str]:
     files, or its CSVs when it has none (not the ``-room`` ones, which are read beside their results)."""
     files: List[str] = []
     for path in paths:
-        if not os.path.isdir(path):
+        if path.startswith("s3://") or not os.path.isdir(path):
             files.append(path)
             continue
         names = sorted(os.listdir(path))
@@ -92,6 +93,8 @@ def results_files(paths: Sequence[str]) -> List[str]:
 
 
 def _read(path: str) -> pd.DataFrame:
+    if path.startswith("s3://"):
+        return read_lake(path)[0]
     if not os.path.exists(path):
         raise ReactlensError(f"results file {path} not found", "check the path")
     if path.endswith(".parquet"):
@@ -161,9 +164,15 @@ def _room_beside(path: str) -> Optional[pd.DataFrame]:
     return frame
 
 
+def _room_of(path: str) -> Optional[pd.DataFrame]:
+    if path.startswith("s3://"):
+        return read_lake(path)[1]
+    return _room_of_store(path) if _is_store(path) else _room_beside(path)
+
+
 def load_room(paths: Sequence[str]) -> Optional[pd.DataFrame]:
     """The room's records: beside each results CSV (``X.csv`` → ``X-room.csv``) or in each store; None if none."""
-    frames = [f for f in (_room_of_store(p) if _is_store(p) else _room_beside(p) for p in paths) if f is not None]
+    frames = [f for f in map(_room_of, paths) if f is not None]
     if not frames or not sum(len(f) for f in frames):
         return None
     data = pd.concat(frames, ignore_index=True).drop_duplicates(["session_id", "time_s", "label"])

@@ -1,12 +1,11 @@
-"""Recordings in S3: listing a prefix on the driver, downloading an object in the task that screens it."""
+"""S3 for reactlens: listing, reading and downloading objects, each failure one line naming the bucket and the fix."""
 
 from __future__ import annotations
 
 import os
 from typing import Any, List, Tuple
 
-from ..errors import ReactlensError
-from .plan import VIDEO_EXTENSIONS
+from .errors import ReactlensError
 
 
 def split_uri(uri: str) -> Tuple[str, str]:
@@ -17,12 +16,12 @@ def split_uri(uri: str) -> Tuple[str, str]:
     return bucket, key
 
 
-def _client() -> Any:
+def client(service: str = "s3") -> Any:
     try:
         import boto3
     except ImportError:
-        raise ReactlensError("reading s3:// recordings needs boto3", "pip install 'reactlens[iot]'") from None
-    return boto3.client("s3")
+        raise ReactlensError("reaching AWS needs boto3", "pip install 'reactlens[iot]'") from None
+    return boto3.client(service)
 
 
 def problem(exc: Exception, bucket: str, action: str) -> ReactlensError:
@@ -49,22 +48,25 @@ def problem(exc: Exception, bucket: str, action: str) -> ReactlensError:
     return ReactlensError(f"S3 refused to {action} in bucket {bucket} ({code})", "check the bucket and its policy")
 
 
-def list_videos(uri: str) -> List[str]:
-    """The videos under an ``s3://bucket/prefix``, in key order."""
+def list_keys(uri: str, what: str = "objects") -> List[str]:
+    """The keys under an ``s3://bucket/prefix``, in key order."""
     bucket, prefix = split_uri(uri)
-    client = _client()
+    s3 = client()
     try:
-        keys = [
+        return sorted(
             item["Key"]
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
             for item in page.get("Contents", [])
-        ]
+        )
     except Exception as exc:
-        raise problem(exc, bucket, "list recordings") from None
-    videos = sorted(k for k in keys if k.lower().endswith(VIDEO_EXTENSIONS))
-    if not videos:
-        raise ReactlensError(f"no videos under {uri}", f"recordings end in {', '.join(VIDEO_EXTENSIONS[:4])}…")
-    return [f"s3://{bucket}/{key}" for key in videos]
+        raise problem(exc, bucket, f"list {what}") from None
+
+
+def read_object(bucket: str, key: str) -> bytes:
+    try:
+        return client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:
+        raise problem(exc, bucket, f"read {key}") from None
 
 
 def download(uri: str, folder: str) -> str:
@@ -72,7 +74,7 @@ def download(uri: str, folder: str) -> str:
     bucket, key = split_uri(uri)
     path = os.path.join(folder, os.path.basename(key) or "recording")
     try:
-        _client().download_file(bucket, key, path)
+        client().download_file(bucket, key, path)
     except Exception as exc:
         raise problem(exc, bucket, f"read {key}") from None
     return path
