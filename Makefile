@@ -15,11 +15,13 @@ demo: setup
 	$(BIN)/reactlens demo
 
 # the type checker covers the detector contract and the modules that implement it, the record schema,
-# option checking, the report (its statistics and its outputs), the room's sound, and the live dashboard
+# option checking, the report (its statistics and its outputs), the room's sound, the live dashboard, the batch,
+# stills and S3
 TYPED := reactlens/components.py reactlens/camera_rate.py reactlens/faces.py reactlens/detector_eval.py \
 	plugins/reactlens_onnx/centerface.py reactlens/messages.py reactlens/option_types.py \
 	reactlens/report/*.py reactlens/cli/report.py reactlens/room.py plugins/reactlens_audio/laughter.py \
-	reactlens/dashboard/*.py plugins/reactlens_dashboard/sink.py
+	reactlens/dashboard/*.py plugins/reactlens_dashboard/sink.py reactlens/batch/*.py reactlens/s3.py \
+	reactlens/stills.py plugins/reactlens_opencv/stills.py plugins/reactlens_iot/rule.py
 
 test: setup
 	$(BIN)/ruff check .

@@ -68,6 +68,9 @@ def aws_server():
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
     server.stop()
+    import boto3
+
+    boto3.DEFAULT_SESSION = None  # it cached the dummy credentials; later tests must not find them
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,10 @@ def test_unreadable_source(tiny_model, tmp_path, clip):
 
 
 def test_folder_as_source(tiny_model, tmp_path):
-    assert_one_line_error(run_cli("run", "--source", str(tmp_path), "--model", str(tiny_model)), "is a folder")
+    # a folder is a set of photos (the photos profile); without images in it, that is said in one line
+    assert_one_line_error(run_cli("run", "--source", str(tmp_path), "--model", str(tiny_model)), "no images in")
+    result = run_cli("run", "--profile", "video", "--source", str(tmp_path), "--model", str(tiny_model))
+    assert_one_line_error(result, "is a folder, not a video", "--profile photos")
 
 
 def test_camera_that_does_not_open(tiny_model):

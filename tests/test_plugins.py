@@ -76,6 +76,7 @@ def test_plugins_json_lists_versions_hooks_and_components(plugin_path):
     assert listed["reactlens-broken"]["error"].startswith("ModuleNotFoundError")
     assert listed["opencv"]["builtin"] and {c["name"] for c in listed["opencv"]["components"]} == {
         "opencv",
+        "stills",
         "haar",
         "annotate",
     }

@@ -36,7 +36,7 @@ class StillsSource(FrameSource):
                 f"no images in {self.uri}",
                 f"pass image files ({', '.join(IMAGE_EXTENSIONS[:5])}…), or --set source.recursive=true for subfolders",
             )
-        self.fps = float(fps)
+        self.rate = self.fps = float(fps)
         self.total_frames = len(self.paths)
         self.description = self.uri
         #: Images that could not be decoded.
@@ -49,4 +49,4 @@ class StillsSource(FrameSource):
                 self.unreadable += 1
                 log.warning("skipping %s: not a readable image", path)
                 continue
-            yield Frame(image, index, index / self.fps, time.monotonic(), name=path)
+            yield Frame(image, index, index / self.rate, time.monotonic(), name=path)

@@ -39,9 +39,8 @@ def connect(address: Optional[str], workers: int) -> bool:
     CPUs; True when this process started it (and so stops it)."""
     import ray
 
-    quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
-        ray.init(num_cpus=workers, include_dashboard=False, **quiet)
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
         return True
     fix = "start one (`ray start --head`), check the address, or leave out --address for a local Ray"
     if address.startswith("ray://"):
@@ -51,7 +50,7 @@ def connect(address: Optional[str], workers: int) -> bool:
         except OSError as exc:
             raise ReactlensError(f"no Ray cluster answers at {address} ({exc.strerror or exc})", fix) from None
     try:
-        ray.init(address=address, **quiet)
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ReactlensError(f"cannot join the Ray cluster at {address} ({str(exc).splitlines()[0]})", fix) from None
     return False
@@ -64,6 +63,8 @@ def plan(sources: Sequence[str], folder: Path, chunk_s: float, overlap_s: float)
     skipped = [r.session_id for r in recordings if manifest.done(r.session_id, folder)]
     todo = [r for r in recordings if r.session_id not in skipped]
     parts = [part for recording in todo for part in split(recording, chunk_s, overlap_s)]
+    # the longest first: the last task to finish is a short one, so the workers finish together
+    parts.sort(key=lambda part: -part.frames)
     return recordings, manifest, skipped, parts
 
 
@@ -94,7 +95,7 @@ def run_batch(
     try:
         task = ray.remote(num_cpus=1, max_retries=RETRIES)(screen_part)
         pending = {task.remote(part, request): part for part in parts}
-        expected = defaultdict(int)
+        expected: Dict[str, int] = defaultdict(int)
         for part in parts:
             expected[part.recording.session_id] += 1
         arrived: Dict[str, List[PartResult]] = defaultdict(list)

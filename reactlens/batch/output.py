@@ -9,7 +9,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -99,7 +99,7 @@ def write_recording(
 ) -> List[str]:
     """The recording's files, each written whole; their names."""
     names = []
-    tables = [(session_id, faces, typed)]
+    tables: List[Tuple[str, pd.DataFrame, Callable[[pd.DataFrame], pd.DataFrame]]] = [(session_id, faces, typed)]
     if room is not None and len(room):
         tables.append((f"{session_id}-room", room, typed_room))
     for stem, table, types in tables:

@@ -42,6 +42,8 @@ class Part:
     keep_from: int = 0
     #: The recording's frame rate (0 when it was not split).
     fps: float = 0.0
+    #: Frames to screen, as far as known before screening (0: unknown); the largest parts are handed out first.
+    frames: int = 0
 
 
 def session_id_for(source: str) -> str:
@@ -108,13 +110,13 @@ def split(recording: Recording, chunk_s: float, overlap_s: float) -> List[Part]:
     finally:
         capture.release()
     if not fps or count <= 0 or count <= 1.5 * chunk_s * fps:
-        return [Part(recording, 0, 1)]  # short, or unreadable: the task reports what is wrong
+        return [Part(recording, 0, 1, frames=max(count, 0))]  # short, or unreadable: the task reports what is wrong
     chunk, overlap = int(round(chunk_s * fps)), int(round(overlap_s * fps))
     starts = list(range(0, count, chunk))
     if count - starts[-1] < chunk // 2 and len(starts) > 1:  # no short tail: the last chunk takes it
         starts.pop()
     ends = [*starts[1:], 0]
     return [
-        Part(recording, i, len(starts), max(0, start - overlap) if i else 0, end, start, fps)
+        Part(recording, i, len(starts), max(0, start - overlap) if i else 0, end, start, fps, (end or count) - start)
         for i, (start, end) in enumerate(zip(starts, ends))
     ]

@@ -48,7 +48,7 @@ def read_lake(uri: str) -> Tuple[pd.DataFrame, Optional[pd.DataFrame]]:
             log.warning("skipping s3://%s/%s: not reactlens records (%s)", bucket, key, type(exc).__name__)
             continue
         for message in messages:
-            for record in message["records"]:  # type: ignore[union-attr]
+            for record in message["records"]:  # type: ignore[attr-defined]
                 if record_problem(record) is not None:
                     refused += 1
                     continue
