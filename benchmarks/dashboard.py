@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from reactlens_iot.collector import Collector  # noqa: E402
 
+from benchmarks.harness import repeat_clip  # noqa: E402
 from reactlens.dashboard.board import Board  # noqa: E402
 from reactlens.dashboard.server import DashboardServer, Listen  # noqa: E402
 from reactlens.plugins import get_host  # noqa: E402
@@ -45,29 +46,6 @@ CLIPS = ("expressions_long.mp4", "stage_audience_640x360.mp4", "crowd_1080p.mp4"
 READY = "() => document.body.dataset.ready"
 #: Frames screened before the count starts (the page's first pictures and charts, the model's first runs).
 WARMUP = 60
-
-
-def repeated(clip: Path, times: int, folder: Path) -> Path:
-    """The clip played ``times`` times in a row, as one file."""
-    import cv2
-
-    out = folder / f"{clip.stem}-x{times}.mp4"
-    capture = cv2.VideoCapture(str(clip))
-    frames = []
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        frames.append(image)
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    capture.release()
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-    for _ in range(times):
-        for image in frames:
-            writer.write(image)
-    writer.release()
-    return out
 
 
 def cpu_s(tasks: list) -> float:
@@ -145,7 +123,7 @@ def loop_cost(browser: Browser, runs: int, repeat: int) -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name in CLIPS:
-            clip = repeated(SHARED / "media" / name, repeat, Path(tmp))
+            clip = repeat_clip(SHARED / "media" / name, repeat, Path(tmp) / f"{name}-x{repeat}.mp4")
             without, with_, drawn, cost = [], [], [], []
             for _ in range(runs):
                 without.append(screen(clip, Path(tmp), None)[0])

@@ -184,6 +184,21 @@ def test_a_long_recording_in_chunks_keeps_one_id_per_viewer(long_recording, tmp_
 def test_no_ray_cluster_at_the_address_is_one_line(media, tmp_path):
     result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "ray://127.0.0.1:9")
     assert_one_line_error(result, "no Ray cluster answers at ray://127.0.0.1:9", "ray start --head")
+    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "auto")
+    assert_one_line_error(result, "cannot join the Ray cluster at auto", "ray start --head")
+
+
+def test_a_folder_of_photos_is_one_recording_of_stills(tmp_path):
+    from reactlens.demo import demo_photos
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, (_, image) in enumerate(demo_photos()):
+        cv2.imwrite(str(photos / f"{i}.jpg"), image)
+    result = run_cli("batch", str(photos), "--out", str(tmp_path / "out"), "--format", "csv", timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(tmp_path / "out" / f"{session_id_for(str(photos))}.csv")
+    assert {Path(r["image"]).name for r in rows} == {f"{i}.jpg" for i in range(len(demo_photos()))}
 
 
 def test_recordings_in_s3_are_screened_where_they_are_read(media, tmp_path, aws_server, monkeypatch):

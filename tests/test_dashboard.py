@@ -219,6 +219,21 @@ def test_a_port_in_use_is_one_line_and_nothing_is_half_written(clip, tmp_path):
 # -- a running screening in Chromium ---------------------------------------------------------------
 
 
+def played_live(clip: Path, csv_path: Path, dashboard: str = "0") -> List[str]:
+    """``run`` arguments for a clip played at its own frame rate, as a camera delivers it, with the dashboard."""
+    return [
+        "--source",
+        str(clip),
+        "--csv",
+        str(csv_path),
+        "--no-audio",
+        "--set",
+        "source.live=true",
+        "--dashboard",
+        dashboard,
+    ]
+
+
 def live_run(*args: str) -> contextlib.AbstractContextManager:
     """``reactlens run ARGS`` in the background, its summary as JSON on stdout."""
     return background("run", *args, "--quiet", "--json")
@@ -287,17 +302,7 @@ def tile_state(tab) -> dict:
 def watched(chromium, media, tmp_path_factory):
     """A live-paced screening of a real clip, watched in Chromium from its first second to its end."""
     out = tmp_path_factory.mktemp("watched")
-    with live_run(
-        "--source",
-        str(media / CLIP),
-        "--csv",
-        str(out / "r.csv"),
-        "--no-audio",
-        "--set",
-        "source.live=true",
-        "--dashboard",
-        "0",
-    ) as (process, url, lines):
+    with live_run(*played_live(media / CLIP, out / "r.csv")) as (process, url, lines):
         tab, problems = open_page(chromium, url)
         tab.wait_for_function("() => Object.values(window.reactlensDashboard.tiles).some(t => t.pictures >= 2)")
         early = tile_state(tab)
@@ -362,17 +367,7 @@ def test_the_screenshot_for_the_readme(watched):
 
 
 def test_closing_the_browser_mid_run_loses_nothing(chromium, media, tmp_path):
-    with live_run(
-        "--source",
-        str(media / CLIP),
-        "--csv",
-        str(tmp_path / "r.csv"),
-        "--no-audio",
-        "--set",
-        "source.live=true",
-        "--dashboard",
-        "0",
-    ) as (process, url, lines):
+    with live_run(*played_live(media / CLIP, tmp_path / "r.csv")) as (process, url, lines):
         tab, _ = open_page(chromium, url)
         tab.wait_for_function("() => Object.values(window.reactlensDashboard.tiles).some(t => t.pictures >= 3)")
         tab.context.close()  # the operator closes the laptop mid-screening
@@ -396,17 +391,7 @@ def long_clip(tmp_path_factory) -> Path:
 
 
 def test_off_loopback_the_token_is_printed_once_and_the_picture_stays_home(chromium, long_clip, tmp_path):
-    with live_run(
-        "--source",
-        str(long_clip),
-        "--csv",
-        str(tmp_path / "r.csv"),
-        "--no-audio",
-        "--set",
-        "source.live=true",
-        "--dashboard",
-        "0.0.0.0:0",
-    ) as (process, url, lines):
+    with live_run(*played_live(long_clip, tmp_path / "r.csv", "0.0.0.0:0")) as (process, url, lines):
         token = url.split("token=")[1]
         port = int(url.split(":")[2].split("/")[0])
         tab, problems = open_page(chromium, f"http://127.0.0.1:{port}/?token={token}")
