@@ -1,13 +1,14 @@
 """`reactlens batch` on a local Ray: 1 versus 2 workers, the cost of a task, and a long recording in chunks.
 
-    python benchmarks/batch.py [--runs 3] [--long-minutes 60]
+    python benchmarks/batch.py [--runs 3] [--long-minutes 60] [--parts throughput,overhead,long]
 
 1. Throughput: 8 recordings (copies of the shared clips, 3,276 frames in all) batched with 1 worker and with 2,
    runs alternating, ``--runs`` of each; medians of the whole batch's wall time, Ray's start included, and the
    speed-up, and the cores the machine kept busy (/proc/stat). Each task runs ONNX Runtime on one thread (one task
    per core); decoding and the sound run on threads of their own beside it.
-2. Per-task overhead: 16 one-frame recordings; (batch wall time − Ray's start) / 16 minus the median time a task
-   spends screening.
+2. Per-task overhead: batches of 16 and of 48 one-frame recordings on 2 workers; the difference in wall time / 32
+   is a task's marginal cost, beside the median time a task spends building its host and screening. The rest of
+   the smaller batch is the fixed cost of a batch (Ray's start, the workers' imports).
 3. A long recording: the shared expression clips looped to ``--long-minutes`` at 1280×720 (written once), screened
    by `reactlens run` (sequential, ONNX Runtime on both cores as usual) and by `reactlens batch` in 10-minute
    chunks on 2 workers; wall times, and the viewer ids each found.
@@ -86,31 +87,39 @@ def throughput(folder: Path, runs: int) -> None:
     print(f"  speed-up with 2 workers: {one / two:.2f}× (target ≥ 1.7×)")
 
 
-def overhead(folder: Path) -> None:
-    one_frame = folder / "one-frame"
-    one_frame.mkdir()
+def one_frame_recordings(folder: Path, count: int) -> Path:
+    """A folder of ``count`` one-frame recordings (a face from the shared clips)."""
+    folder.mkdir()
     capture = cv2.VideoCapture(str(SHARED / "media" / "expressions_grin.mp4"))
     _, image = capture.read()
-    for i in range(16):
-        writer = cv2.VideoWriter(
-            str(one_frame / f"{i:02d}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25, image.shape[1::-1]
-        )
+    for i in range(count):
+        writer = cv2.VideoWriter(str(folder / f"{i:02d}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25, image.shape[1::-1])
         writer.write(image)
         writer.release()
-    import ray
+    return folder
 
-    started = time.perf_counter()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    ray.shutdown()
-    ray_start = time.perf_counter() - started
-    wall, _ = batch([one_frame], folder / "out1", "--workers", "2")
-    manifest = json.loads((folder / "out1" / "manifest.json").read_text())
-    screening = statistics.median(e["seconds"] for e in manifest["recordings"].values())
-    per_task = (wall - ray_start) / 16
+
+def overhead(folder: Path, runs: int) -> None:
+    """A task's marginal cost: batches of 16 and of 48 one-frame recordings on 2 workers, the difference / 32.
+    What is left of the 16-recording batch is the fixed cost (Ray's start, the workers' imports)."""
+    sizes = (16, 48)
+    sources = {n: one_frame_recordings(folder / f"one-frame-{n}", n) for n in sizes}
+    walls: dict = {n: [] for n in sizes}
+    screening = []
+    for _ in range(runs):
+        for n in sizes:
+            wall, _ = batch([sources[n]], folder / "out1", "--workers", "2")
+            walls[n].append(wall)
+            entries = json.loads((folder / "out1" / "manifest.json").read_text())["recordings"].values()
+            screening.extend(e["seconds"] for e in entries)
+    small, large = (statistics.median(walls[n]) for n in sizes)
+    per_task = (large - small) / (sizes[1] - sizes[0])
+    inside = statistics.median(screening)
     print(
-        f"per task: {per_task * 1000:.0f} ms of wall time for a one-frame recording on 2 workers, of which "
-        f"{screening * 1000:.0f} ms building the plugin host, profile and models and screening (Ray's start: "
-        f"{ray_start:.1f} s, once per batch)"
+        f"per task: {per_task * 1000:.0f} ms of wall time per one-frame recording on 2 workers (2 at a time, so "
+        f"{2 * per_task * 1000:.0f} ms of a worker), of which {inside * 1000:.0f} ms building the plugin host, profile "
+        f"and models and screening; fixed cost per batch (Ray's start, workers' imports): "
+        f"{small - sizes[0] * per_task:.1f} s (batches of 16: {small:.1f} s, of 48: {large:.1f} s)"
     )
 
 
@@ -149,12 +158,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--long-minutes", type=float, default=60)
+    parser.add_argument("--parts", default="throughput,overhead,long", help="Which of the three to measure.")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        throughput(Path(tmp), args.runs)
-        overhead(Path(tmp))
-        if args.long_minutes > 0:
+        parts = args.parts.split(",")
+        if "throughput" in parts:
+            throughput(Path(tmp), args.runs)
+        if "overhead" in parts:
+            overhead(Path(tmp), args.runs)
+        if "long" in parts:
             long_recording(Path(tmp), args.long_minutes)
 
 

@@ -89,15 +89,18 @@ def test_the_report_reads_the_batch_folder(batched, tmp_path):
     assert {s["session_id"] for s in summary["sessions"]} == set(sequential)
 
 
-def test_a_missing_recording_fails_alone_with_its_reason(media, tmp_path):
-    missing = tmp_path / "gone.mp4"
-    result = run_cli("batch", str(media / CLIPS[0]), str(missing), "--out", str(tmp_path / "out"), timeout=300)
+def test_missing_and_corrupt_recordings_fail_alone_with_their_reasons(media, tmp_path):
+    missing, corrupt = tmp_path / "gone.mp4", tmp_path / "noise.mp4"
+    corrupt.write_bytes(os.urandom(64_000))
+    good = str(media / CLIPS[0])
+    result = run_cli("batch", good, str(missing), str(corrupt), "--out", str(tmp_path / "out"), timeout=300)
     assert result.returncode == 1
-    session = session_id_for(str(missing))
-    assert f"reactlens: error: {session}: video file {missing} not found" in result.stderr
+    assert f"reactlens: error: {session_id_for(str(missing))}: video file {missing} not found" in result.stderr
+    assert f"reactlens: error: {session_id_for(str(corrupt))}: cannot open {corrupt} as a video" in result.stderr
     assert "Traceback" not in result.stderr
     entries = manifest(tmp_path / "out")
-    assert entries[session]["status"] == "failed" and entries[session_id_for(str(media / CLIPS[0]))]["status"] == "done"
+    assert entries[session_id_for(good)]["status"] == "done"
+    assert {entries[session_id_for(str(p))]["status"] for p in (missing, corrupt)} == {"failed"}
 
 
 def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_path):
