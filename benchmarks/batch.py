@@ -1,6 +1,6 @@
 """`reactlens batch` on a local Ray: 1 versus 2 workers, the cost of a task, and a long recording in chunks.
 
-    python benchmarks/batch.py [--runs 3] [--long-minutes 60] [--parts throughput,overhead,long]
+    python benchmarks/batch.py [--runs 3] [--long-minutes 60] [--parts throughput overhead long]
 
 1. Throughput: 8 recordings (copies of the shared clips, 3,276 frames in all) batched with 1 worker and with 2,
    runs alternating, ``--runs`` of each; medians of the whole batch's wall time, Ray's start included, and the
@@ -33,6 +33,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
+PARTS = ["throughput", "overhead", "long"]
 CLIPS = ("expressions_long.mp4", "expressions_ends_smiling.mp4", "stage_audience_640x360.mp4", "crowd_1080p.mp4")
 
 
@@ -158,16 +159,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--long-minutes", type=float, default=60)
-    parser.add_argument("--parts", default="throughput,overhead,long", help="Which of the three to measure.")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="Which of the three to measure.")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        parts = args.parts.split(",")
-        if "throughput" in parts:
+        if "throughput" in args.parts:
             throughput(Path(tmp), args.runs)
-        if "overhead" in parts:
+        if "overhead" in args.parts:
             overhead(Path(tmp), args.runs)
-        if "long" in parts:
+        if "long" in args.parts:
             long_recording(Path(tmp), args.long_minutes)
 
 
