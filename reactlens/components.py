@@ -9,15 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+from .geometry import Box, Point
+from .records import Record, RoomRecord, Session
+
 if TYPE_CHECKING:
     import numpy as np
-
-    from .records import Record, RoomRecord, Session
-
-#: A face box in frame pixels: left, top, width, height.
-Box = Tuple[int, int, int, int]
-#: A point in frame pixels.
-Point = Tuple[float, float]
 
 
 @dataclass

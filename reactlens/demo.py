@@ -79,7 +79,7 @@ def render_frame(photos: List[np.ndarray], t: float, duration: float) -> np.ndar
 def build_clip(path: Path, seconds: float = CLIP_SECONDS) -> Tuple[Path, List[str]]:
     """Write the demo clip to ``path`` (mp4) and return it with the photo credits."""
     photos = demo_photos()
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
     if not writer.isOpened():
         raise ReactlensError(f"cannot write {path}", "choose a writable --out folder")
     try:

@@ -19,7 +19,7 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -54,7 +54,7 @@ class FileScore:
     seconds: float
     processed: int
 
-    def to_dict(self) -> Dict[str, object]:
+    def to_dict(self) -> Dict[str, Any]:
         return {
             "file": self.path,
             "annotated_frames": self.frames,
@@ -72,7 +72,7 @@ class DetectorScore:
 
     files: List[FileScore] = field(default_factory=list)
 
-    def to_dict(self) -> Dict[str, object]:
+    def to_dict(self) -> Dict[str, Any]:
         faces = sum(f.faces for f in self.files)
         frames = sum(f.frames for f in self.files)
         false = sum(f.false_faces for f in self.files)

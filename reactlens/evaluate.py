@@ -13,7 +13,7 @@ from .components import Frame
 from .detector_eval import darkened
 from .errors import ReactlensError
 from .faces import as_detection, box_for_crop
-from .metrics import classification_metrics
+from .metrics import Metrics, classification_metrics
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -35,7 +35,7 @@ class Evaluation:
     labels: Tuple[str, ...]
     positive: Optional[str]
     detect: bool
-    metrics: Dict[str, object]
+    metrics: Metrics
     predictions: List[Prediction] = field(default_factory=list)
     unreadable: List[str] = field(default_factory=list)
 

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from .components import Box, Detection, Found
+from .geometry import box_of
 
 
 def iou(a: Box, b: Box) -> float:
@@ -23,10 +24,9 @@ def iou(a: Box, b: Box) -> float:
 def as_detection(found: Found) -> Detection:
     """A detector's answer for one face as a ``Detection`` with an integer box (bare boxes are accepted)."""
     if isinstance(found, Detection):
-        box = tuple(int(round(v)) for v in found.box)
         score = None if found.score is None else float(found.score)
-        return Detection(box, score, found.landmarks)  # type: ignore[arg-type]
-    return Detection(tuple(int(round(v)) for v in found))  # type: ignore[arg-type]
+        return Detection(box_of(found.box), score, found.landmarks)
+    return Detection(box_of(found))
 
 
 def crop_region(box: Box, margin: float = 0.0, shift_y: float = 0.0) -> Tuple[int, int, int, int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 SCHEMA = "reactlens.records/1"
 #: AWS IoT Core's payload limit.
@@ -60,7 +60,7 @@ def message(records: List[str], camera: str) -> bytes:
     return (_envelope(camera) + ",".join(records) + "]}").encode()
 
 
-def decode(payload: bytes) -> Dict[str, object]:
+def decode(payload: bytes) -> Dict[str, Any]:
     """A message back into a dict; ValueError if it is not a reactlens records message."""
     data = json.loads(payload)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("records"), list):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence, TypedDict
 
 import numpy as np
+
+
+class Metrics(TypedDict):
+    """What ``classification_metrics`` measures (NaN where a figure does not apply)."""
+
+    n: int
+    accuracy: float
+    balanced_accuracy: float
+    f1: float
+    auc: float
+    #: Rows: true class; columns: predicted class.
+    confusion: List[List[int]]
 
 
 def confusion(targets: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -31,7 +43,7 @@ def roc_auc(positive: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def binary_metrics(targets: np.ndarray, probs: np.ndarray, positive: int = 1) -> Dict[str, float]:
+def binary_metrics(targets: np.ndarray, probs: np.ndarray, positive: int = 1) -> Metrics:
     """Metrics of a two-class problem from probabilities (N×2)."""
     predicted = probs.argmax(axis=1)
     return classification_metrics(targets, predicted, probs[:, positive], 2, positive)
@@ -43,7 +55,7 @@ def classification_metrics(
     positive_scores: Optional[np.ndarray],
     classes: int,
     positive: Optional[int] = None,
-) -> Dict[str, object]:
+) -> Metrics:
     """Accuracy, balanced accuracy, F1, AUC and the confusion matrix.
 
     ``predicted`` may hold -1 for "no prediction" (a photo without a face): that counts as wrong.

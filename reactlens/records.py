@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .components import Point
+from .geometry import Point
 
 #: The CSV's first columns, in this order. Score columns (``score_<label>``) and ``media`` follow.
 CSV_COLUMNS: Tuple[str, ...] = (

@@ -122,6 +122,11 @@ class _Built:
 ProgressCallback = Callable[[Stats, Frame], None]
 
 
+def _writing(frame: Frame, records: List[Record]) -> Callable[[Any], None]:
+    """What each sink is handed for one frame."""
+    return lambda sink: sink.write(frame, records)
+
+
 class Screening:
     """Builds a profile's components and runs the loop over its source."""
 
@@ -231,7 +236,7 @@ class Screening:
         }
 
     def _open_sinks(self, summary: Summary) -> List[_Built]:
-        opened = []
+        opened: List[_Built] = []
         for sink in self.sinks:
             try:
                 sink.instance.open(self.session)
@@ -371,7 +376,7 @@ class Screening:
                     raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
             t4 = clock()
             records = _records(session, frame, found, ids, probs, labels, smile_index, offset)
-            stop = self._deliver(sinks, summary, lambda sink, f=frame, r=records: sink.write(f, r))
+            stop = self._deliver(sinks, summary, _writing(frame, records))
             stats.last_time_s = frame.time_s
             for listener in listeners:
                 if session.live:

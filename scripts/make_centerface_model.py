@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 import zipfile
 from pathlib import Path
@@ -61,37 +60,14 @@ def convert(wheel: Path) -> None:
 def calibrate(shared: Path) -> None:
     import cv2
     import numpy as np
+    from haar_calibration import haar_calibration
     from reactlens_onnx.centerface import CenterFaceDetector
 
     from reactlens.components import Frame
-    from reactlens.faces import iou
 
-    cascade = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_alt.xml"))
     cnn = CenterFaceDetector(square=False)
-    rows = []
-
-    def measure(image: np.ndarray) -> None:
-        haar = [tuple(b) for b in cascade.detectMultiScale(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 1.1, 5)]
-        for found in cnn.detect(Frame(image, 0, 0.0, 0.0)):
-            match = max(haar, key=lambda b: iou(b, found.box), default=None)
-            if match is not None and iou(match, found.box) >= 0.3:
-                _, y, _, h = found.box
-                rows.append((match[2] / h, (match[1] + match[3] / 2 - (y + h / 2)) / h))
-
-    for clip in sorted((shared / "media").glob("*.mp4")):
-        capture = cv2.VideoCapture(str(clip))
-        index = 0
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                break
-            if index % 10 == 0:
-                measure(image)
-            index += 1
-    for photo in sorted((shared / "media" / "photos").glob("*.jpg")):
-        measure(cv2.imread(str(photo)))
-    side, shift = np.median(np.asarray(rows), axis=0)
-    print(f"{len(rows)} faces found by both: HAAR_SIDE = {side:.2f}, HAAR_SHIFT_Y = {shift:.2f}")
+    rows, side, shift = haar_calibration(cnn, shared)
+    print(f"{rows} faces found by both: HAAR_SIDE = {side:.2f}, HAAR_SHIFT_Y = {shift:.2f}")
     # the classifiers' training crops: each image is the crop, so its square is the box they learned on
     crops = []
     for folder in ("datasets/smilesmiled", "datasets/fer2013/train"):

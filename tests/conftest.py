@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -15,6 +16,7 @@ from reactlens.demo import build_clip
 from .onnx_models import brightness_model
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHARED = Path(os.environ.get("REACTLENS_SHARED", REPO.parent / "shared"))
 
 
@@ -36,6 +38,19 @@ def clip(tmp_path_factory) -> Path:
     """A 2-second 640×360 clip of real face photos shipped with matplotlib and scikit-image."""
     path, _ = build_clip(tmp_path_factory.mktemp("clip") / "faces.mp4", seconds=2.0)
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, one browser for every page test (``playwright install`` would
+    download a browser of its own, which cannot happen here)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("chromium is not installed (scripts/bootstrap installs it)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import Dict, Iterator, List, Optional
 
 import cv2
 import pandas as pd
@@ -19,6 +21,7 @@ import pytest
 from reactlens.batch.plan import session_id_for
 
 from .conftest import assert_one_line_error, run_cli
+from .mqtt_broker import free_port
 
 pytest.importorskip("ray")
 CLIPS = ("expressions_grin.mp4", "expressions_ends_smiling.mp4", "stage_audience_640x360.mp4")
@@ -33,8 +36,8 @@ def manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text())["recordings"]
 
 
-def background(*args: str) -> subprocess.Popen:
-    env = {**os.environ, "COLUMNS": "200"}
+def background(*args: str, env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "reactlens", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
@@ -46,6 +49,68 @@ def wait_for(condition, timeout: float = 120.0, what: str = "") -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def test_no_ray_cluster_at_the_address_is_one_line(media, tmp_path):
+    # first in this file: `--address auto` joins any Ray running on this machine, and the tests below start some
+    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "ray://127.0.0.1:9")
+    assert_one_line_error(result, "no Ray cluster answers at ray://127.0.0.1:9", "ray start --head")
+    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "auto")
+    assert_one_line_error(result, "cannot join the Ray cluster at auto", "ray start --head")
+
+
+@dataclass
+class Cluster:
+    """A running Ray cluster: the ``batch`` arguments that join it, and the environment with its token."""
+
+    args: List[str]
+    env: Dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    """One local Ray cluster (2 CPUs, on loopback, token authentication) that most batch tests join with
+    ``--address``, as a lab's batches join its cluster, so each skips starting a Ray of its own. Its own temporary
+    folder keeps it out of Ray's default one, where ``--address auto`` would find it."""
+    address = f"127.0.0.1:{free_port()}"
+    env = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    ray = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen(
+        [
+            ray,
+            "start",
+            "--head",
+            "--block",
+            f"--port={address.split(':')[1]}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={tmp_path_factory.mktemp('ray')}",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the head and every process it starts: one group to end
+    )
+    status = [ray, "status", f"--address={address}"]
+    try:
+        wait_for(
+            lambda: (
+                head.poll() is not None
+                or subprocess.run(status, env={**os.environ, **env}, capture_output=True, timeout=60).returncode == 0
+            ),
+            what="the Ray cluster to start",
+        )
+        assert head.poll() is None, "ray start --head failed"
+        yield Cluster(["--address", address], env)
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(2)
+        except subprocess.TimeoutExpired:  # `ray start --block` can take half a minute to wind down
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +154,21 @@ def test_the_report_reads_the_batch_folder(batched, tmp_path):
     assert {s["session_id"] for s in summary["sessions"]} == set(sequential)
 
 
-def test_missing_and_corrupt_recordings_fail_alone_with_their_reasons(media, tmp_path):
+def test_missing_and_corrupt_recordings_fail_alone_with_their_reasons(media, tmp_path, cluster):
     missing, corrupt = tmp_path / "gone.mp4", tmp_path / "noise.mp4"
     corrupt.write_bytes(os.urandom(64_000))
     good = str(media / CLIPS[0])
-    result = run_cli("batch", good, str(missing), str(corrupt), "--out", str(tmp_path / "out"), timeout=300)
+    result = run_cli(
+        "batch",
+        good,
+        str(missing),
+        str(corrupt),
+        "--out",
+        str(tmp_path / "out"),
+        *cluster.args,
+        timeout=300,
+        env=cluster.env,
+    )
     assert result.returncode == 1
     assert f"reactlens: error: {session_id_for(str(missing))}: video file {missing} not found" in result.stderr
     assert f"reactlens: error: {session_id_for(str(corrupt))}: cannot open {corrupt} as a video" in result.stderr
@@ -103,17 +178,17 @@ def test_missing_and_corrupt_recordings_fail_alone_with_their_reasons(media, tmp
     assert {entries[session_id_for(str(p))]["status"] for p in (missing, corrupt)} == {"failed"}
 
 
-def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_path):
+def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_path, cluster):
     out = tmp_path / "out"
     sources = [str(media / clip) for clip in CLIPS]
-    first = background("batch", *sources, "--out", str(out), "--workers", "1", "--json", "-q")
+    first = background("batch", *sources, "--out", str(out), *cluster.args, "--json", "-q", env=cluster.env)
     wait_for(lambda: (out / "manifest.json").exists(), what="the first recording")
     first.send_signal(signal.SIGINT)  # Ctrl-C after one recording
     first.communicate(timeout=120)
     assert first.returncode == 130
     done_before = {s for s, e in manifest(out).items() if e["status"] == "done"}
     assert 1 <= len(done_before) < 3
-    second = run_cli("batch", *sources, "--out", str(out), "--workers", "1", "--json", timeout=300)
+    second = run_cli("batch", *sources, "--out", str(out), *cluster.args, "--json", timeout=300, env=cluster.env)
     assert second.returncode == 0, second.stderr
     summary = json.loads(second.stdout)
     assert set(summary["skipped"]) == done_before and len(summary["done"]) == 3 - len(done_before)
@@ -135,10 +210,10 @@ def ray_tasks() -> List[int]:
     return pids
 
 
-def test_a_killed_worker_is_retried_and_nothing_is_duplicated(media, tmp_path):
+def test_a_killed_worker_is_retried_and_nothing_is_duplicated(media, tmp_path, cluster):
     out = tmp_path / "out"
     clip = media / "expressions_long.mp4"
-    batch = background("batch", str(clip), "--out", str(out), "--workers", "1", "--json", "-q")
+    batch = background("batch", str(clip), "--out", str(out), *cluster.args, "--json", "-q", env=cluster.env)
     wait_for(lambda: ray_tasks(), what="a worker screening")
     os.kill(ray_tasks()[0], signal.SIGKILL)  # the machine's OOM killer, say
     _, stderr = batch.communicate(timeout=300)
@@ -168,10 +243,20 @@ def long_recording(media, tmp_path_factory) -> Path:
     return path
 
 
-def test_a_long_recording_in_chunks_keeps_one_id_per_viewer(long_recording, tmp_path):
+def test_a_long_recording_in_chunks_keeps_one_id_per_viewer(long_recording, tmp_path, cluster):
     out = tmp_path / "out"
     result = run_cli(
-        "batch", str(long_recording), "--out", str(out), "--chunk-minutes", "0.15", "--format", "csv", timeout=300
+        "batch",
+        str(long_recording),
+        "--out",
+        str(out),
+        "--chunk-minutes",
+        "0.15",
+        "--format",
+        "csv",
+        *cluster.args,
+        timeout=300,
+        env=cluster.env,
     )
     assert result.returncode == 0, result.stderr
     session = session_id_for(str(long_recording))
@@ -184,21 +269,24 @@ def test_a_long_recording_in_chunks_keeps_one_id_per_viewer(long_recording, tmp_
     assert len({r["face_id"] for r in chunked}) == len({r["face_id"] for r in sequential})
 
 
-def test_no_ray_cluster_at_the_address_is_one_line(media, tmp_path):
-    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "ray://127.0.0.1:9")
-    assert_one_line_error(result, "no Ray cluster answers at ray://127.0.0.1:9", "ray start --head")
-    result = run_cli("batch", str(media / CLIPS[0]), "--out", str(tmp_path), "--address", "auto")
-    assert_one_line_error(result, "cannot join the Ray cluster at auto", "ray start --head")
-
-
-def test_a_folder_of_photos_is_one_recording_of_stills(tmp_path):
+def test_a_folder_of_photos_is_one_recording_of_stills(tmp_path, cluster):
     from reactlens.demo import demo_photos
 
     photos = tmp_path / "photos"
     photos.mkdir()
     for i, (_, image) in enumerate(demo_photos()):
         cv2.imwrite(str(photos / f"{i}.jpg"), image)
-    result = run_cli("batch", str(photos), "--out", str(tmp_path / "out"), "--format", "csv", timeout=300)
+    result = run_cli(
+        "batch",
+        str(photos),
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "csv",
+        *cluster.args,
+        timeout=300,
+        env=cluster.env,
+    )
     assert result.returncode == 0, result.stderr
     rows = read_csv(tmp_path / "out" / f"{session_id_for(str(photos))}.csv")
     assert {Path(r["image"]).name for r in rows} == {f"{i}.jpg" for i in range(len(demo_photos()))}

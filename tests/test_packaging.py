@@ -1,4 +1,5 @@
-"""What a non-editable install ships: every package of the source tree is in pyproject's explicit list."""
+"""What a non-editable install ships: every package of the source tree is in pyproject's explicit list, and so is
+every folder of data files (a page's static files) inside one."""
 
 import tomllib
 from pathlib import Path
@@ -13,4 +14,6 @@ def test_every_package_in_the_tree_is_installed():
     for top in ("reactlens", *folders):
         base = folders.get(top, ROOT / top)
         found.update(".".join((top, *init.parent.relative_to(base).parts)) for init in base.rglob("__init__.py"))
-    assert found == set(setuptools["packages"])
+    data = {name for name in setuptools["package-data"] if name not in folders}
+    assert all((ROOT / name.replace(".", "/")).is_dir() for name in data)
+    assert found | data == set(setuptools["packages"])

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from reactlens.records import csv_header
-from reactlens.report.audience import CURVE_COLUMNS, analyse, timestamp
+from reactlens.report.audience import CURVE_COLUMNS, analyse
 from reactlens.report.figures import tick_step
+from reactlens.report.grid import timestamp
 from reactlens.report.load import load_results
 from reactlens.report.signal import SignalParams, expression, laugh_events, smooth
 

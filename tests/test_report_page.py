@@ -3,39 +3,31 @@
 from __future__ import annotations
 
 import csv
-import shutil
 
+import numpy as np
 import pytest
 
 from .conftest import run_cli
 from .test_report_stats import screening, write_scores
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("chromium is not installed (scripts/bootstrap installs it)")
-    import numpy as np
+def page(chromium, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("page")
     original = write_scores(folder / "a.csv", "s1", ("neutral", "smile"), screening(np.random.default_rng(4)), fps=5)
     recut = write_scores(folder / "b.csv", "s2", ("neutral", "smile"), screening(np.random.default_rng(9)), fps=5)
     result = run_cli("report", str(original), "--versus", str(recut), "--labels", "new,old", "--out", str(folder / "r"))
     assert result.returncode == 0, result.stderr
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1200, "height": 900})
-        problems = []
-        tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: problems.append(str(e)))
-        tab.on("request", lambda r: problems.append(r.url) if not r.url.startswith("file:") else None)
-        tab.goto((folder / "r" / "report.html").as_uri())
-        tab.wait_for_function("document.body.dataset.ready", timeout=30000)
-        yield tab, folder / "r", problems
-        browser.close()
+    tab = chromium.new_page(viewport={"width": 1200, "height": 900})
+    problems = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.on("request", lambda r: problems.append(r.url) if not r.url.startswith("file:") else None)
+    tab.goto((folder / "r" / "report.html").as_uri())
+    tab.wait_for_function("document.body.dataset.ready", timeout=30000)
+    yield tab, folder / "r", problems
+    tab.close()
 
 
 def test_the_page_draws_offline_without_errors(page):

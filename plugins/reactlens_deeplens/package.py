@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from reactlens.errors import ReactlensError
 
@@ -28,7 +28,7 @@ VENDOR_WHEELS = ["pluggy==1.2.0", "importlib-metadata==6.7.0", "zipp==3.15.0", "
 #: Packages copied into the zip, and modules left out of them (desktop-only: CLI, reports, test kit).
 PACKAGES = ("reactlens", "reactlens_opencv", "reactlens_track", "reactlens_deeplens")
 LEFT_OUT = {
-    "reactlens": ("cli", "report", "testing", "demo.py", "evaluate.py", "__main__.py"),
+    "reactlens": ("cli", "report", "testing", "demo.py", "evaluate.py", "metrics.py", "full_house.py", "__main__.py"),
     "reactlens_deeplens": ("cli.py", "package.py", "lambda_function.py"),
 }
 
@@ -105,7 +105,7 @@ def vendor(target: Path, wheels: Optional[Path]) -> None:
 
 def _copy_package(name: str, target: Path) -> None:
     module = __import__(name)
-    source = Path(module.__file__).resolve().parent
+    source = Path(str(module.__file__)).resolve().parent
     skip = LEFT_OUT.get(name, ())
     shutil.copytree(
         source,
@@ -119,7 +119,7 @@ def build(
     model_dir: Path,
     model: str = "smile-net",
     wheels: Optional[Path] = None,
-    overrides: Optional[Dict[str, object]] = None,
+    overrides: Optional[Dict[str, Any]] = None,
 ) -> Built:
     """Write the Lambda zip at ``out`` and ``<model>.tar.gz`` beside it."""
     symbol, params, onnx_path = (model_dir / f"{model}{suffix}" for suffix in ("-symbol.json", "-0000.params", ".onnx"))

@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from reactlens.dashboard.board import Board
 from reactlens.messages import decode, record_problem
@@ -68,7 +68,8 @@ class Collector:
             if self.rejected == 1:
                 log.warning("ignoring a message on %s that is not reactlens records", msg.topic)
         else:
-            valid, room = [], []
+            valid: List[Dict[str, Any]] = []
+            room: List[Dict[str, Any]] = []
             for record in data["records"]:
                 problem = record_problem(record)
                 if problem is None:

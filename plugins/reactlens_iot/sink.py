@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import Deque, Dict, Optional, Sequence, Tuple
+from typing import Any, Deque, Dict, Optional, Sequence, Tuple
 
 from reactlens.components import Frame, ResultSink
 from reactlens.errors import ReactlensError
@@ -165,7 +165,7 @@ class IotSink(ResultSink):
         if transport == "mqtt" and not broker:
             raise ReactlensError("the iot sink needs a broker", "set broker=mqtts://YOUR-ENDPOINT:8883 in the profile")
         self.camera = client_id or f"reactlens-{socket.gethostname()}"
-        self._transport_args = dict(
+        self._transport_args: Dict[str, Any] = dict(
             broker=broker, ca=ca, cert=cert, key=key, allow_plain=allow_plain, region=region, endpoint=endpoint
         )
         self.transport_name = transport

@@ -14,7 +14,7 @@ stay where the CNN put them.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import cv2
 import numpy as np
@@ -22,7 +22,9 @@ from reactlens_models import model_path
 
 from reactlens.components import Detection, FaceDetector, Frame
 from reactlens.errors import ReactlensError
+from reactlens.geometry import box_of
 
+from .blob import aligned_blob, square_box
 from .session import open_session
 
 CENTERFACE_ONNX = "centerface.onnx"
@@ -31,16 +33,8 @@ CENTERFACE_ONNX = "centerface.onnx"
 #: clips and photos; measured with ``scripts/make_centerface_model.py --calibrate``).
 HAAR_SIDE = 0.96
 HAAR_SHIFT_Y = -0.05
-#: The network's output grid is a quarter of its input, and its input must be a multiple of 32.
+#: The network's output grid is a quarter of its input.
 STRIDE = 4
-ALIGN = 32
-
-
-def haar_box(x: float, y: float, w: float, h: float) -> tuple:
-    """The square Haar-style box for a CenterFace box."""
-    side = HAAR_SIDE * h
-    cx, cy = x + w / 2.0, y + h / 2.0 + HAAR_SHIFT_Y * h
-    return (cx - side / 2.0, cy - side / 2.0, side, side)
 
 
 class CenterFaceDetector(FaceDetector):
@@ -79,29 +73,12 @@ class CenterFaceDetector(FaceDetector):
         self.min_size = int(min_size)
         self.square = bool(square)
 
-    def _run(self, image: np.ndarray) -> Tuple[List[np.ndarray], float, float]:
-        """The network's outputs for ``image``, and the x and y scale of its input relative to ``image``.
-
-        The input must be a multiple of 32 each way: a side a little over one is shrunk to it (up to
-        10%), any other is padded, so a 65-pixel region costs a 64-pixel run, not a 96-pixel one.
-        """
-        height, width = image.shape[:2]
-        sizes = []
-        for side in (width, height):
-            near = max(ALIGN, int(round(side / ALIGN)) * ALIGN)
-            sizes.append(near if abs(near - side) <= 0.1 * side else -(-side // ALIGN) * ALIGN)
-        fit_w, fit_h = min(sizes[0], width), min(sizes[1], height)
-        if (fit_w, fit_h) != (width, height):
-            image = cv2.resize(image, (fit_w, fit_h), interpolation=cv2.INTER_AREA)
-        blob = np.zeros((1, 3, sizes[1], sizes[0]), dtype=np.float32)
-        blob[0, :, :fit_h, :fit_w] = image.transpose(2, 0, 1)
-        return self.session.run(None, {self.input_name: blob}), fit_w / width, fit_h / height
-
     def detect(self, frame: Frame) -> List[Detection]:
         image = frame.image
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        (heatmap, scale, offset, points), sx, sy = self._run(image)
+        blob, sx, sy = aligned_blob(image)
+        heatmap, scale, offset, points = self.session.run(None, {self.input_name: blob})
         rows, cols = np.nonzero(heatmap[0, 0] > self.threshold)
         if not len(rows):
             return []
@@ -124,7 +101,7 @@ class CenterFaceDetector(FaceDetector):
         for i in np.asarray(keep, dtype=int).reshape(-1):
             if h[i] < min_side:
                 continue
-            box = haar_box(*boxes[i]) if self.square else tuple(boxes[i])
+            box = square_box(boxes[i], HAAR_SIDE, HAAR_SHIFT_Y) if self.square else tuple(boxes[i])
             landmarks = tuple((float(px), float(py)) for px, py in marks[i])
-            found.append(Detection(tuple(int(round(v)) for v in box), float(scores[i]), landmarks))  # type: ignore[arg-type]
+            found.append(Detection(box_of(box), float(scores[i]), landmarks))
         return found

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple, cast
 
 PREFIX = "reactlens."
 COLORS = ("gray", "rgb", "bgr")
@@ -118,7 +118,7 @@ def parse_metadata(meta: Mapping[str, str], input_shape: Tuple[object, ...]) -> 
         smile_label=smile_label,
         color=color,
         layout=layout,
-        size=(width, height),
+        size=(cast(int, width), cast(int, height)),  # checked above: positive whole numbers
         channels=channels,
         mean=_channels(meta.get(PREFIX + "mean", "0"), PREFIX + "mean", channels),
         std=std,

@@ -76,7 +76,7 @@ class AnnotateSink(ResultSink):
         if self.video:
             if self._writer is None:
                 height, width = image.shape[:2]
-                self._writer = cv2.VideoWriter(self.video, cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (width, height))
+                self._writer = cv2.VideoWriter(self.video, cv2.VideoWriter.fourcc(*"mp4v"), self.fps, (width, height))
                 if not self._writer.isOpened():
                     raise ReactlensError(
                         f"cannot write video {self.video}", "use a .mp4 or .avi path in a writable folder"

@@ -14,17 +14,20 @@ import cv2
 
 from reactlens.components import Box, FaceDetector, Frame
 from reactlens.errors import ReactlensError
+from reactlens.geometry import box_of
 
 DEFAULT_CASCADE = "haarcascade_frontalface_alt.xml"
 
 
+#: The folder of Haar cascades opencv-python ships (its type stubs do not know ``cv2.data``).
+CASCADES: str = cv2.data.haarcascades  # type: ignore[attr-defined]
+
+
 def load_cascade(cascade: str) -> cv2.CascadeClassifier:
-    """A cascade from a file path or a file name in ``cv2.data.haarcascades``."""
-    path = (
-        cascade if os.path.sep in cascade or os.path.exists(cascade) else os.path.join(cv2.data.haarcascades, cascade)
-    )
+    """A cascade from a file path or a file name in ``CASCADES``."""
+    path = cascade if os.path.sep in cascade or os.path.exists(cascade) else os.path.join(CASCADES, cascade)
     if not os.path.exists(path):
-        shipped = sorted(n for n in os.listdir(cv2.data.haarcascades) if n.endswith(".xml"))
+        shipped = sorted(n for n in os.listdir(CASCADES) if n.endswith(".xml"))
         raise ReactlensError(f"Haar cascade {cascade} not found", f"use a file path or one of: {', '.join(shipped)}")
     classifier = cv2.CascadeClassifier(path)
     if classifier.empty():
@@ -35,7 +38,7 @@ def load_cascade(cascade: str) -> cv2.CascadeClassifier:
 class HaarDetector(FaceDetector):
     """OpenCV Haar cascade face detector.
 
-    ``cascade``: file name in ``cv2.data.haarcascades`` or a path. ``scale_factor``, ``min_neighbors``:
+    ``cascade``: file name in ``CASCADES`` or a path. ``scale_factor``, ``min_neighbors``:
     as ``detectMultiScale``. ``min_size``: smallest face, source pixels. ``track_neighbors``:
     ``min_neighbors`` for the searches around known faces between full scans (a face is expected there).
     """
@@ -69,7 +72,7 @@ class HaarDetector(FaceDetector):
             minNeighbors=self.min_neighbors,
             minSize=(min_side, min_side),
         )
-        return [tuple(int(v) for v in box) for box in found]
+        return [box_of(box) for box in found]
 
     def detect_near(self, frame: Frame, face_px: float) -> List[Box]:
         """Faces of about ``face_px`` pixels in a small region around a known face."""
@@ -83,4 +86,4 @@ class HaarDetector(FaceDetector):
             minSize=(low, low),
             maxSize=(high, high),
         )
-        return [tuple(int(v) for v in box) for box in found]
+        return [box_of(box) for box in found]

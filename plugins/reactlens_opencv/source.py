@@ -157,7 +157,7 @@ class OpenCVSource(FrameSource):
         try:
             while not self._stop.is_set() and not (self.end_frame and index >= self.end_frame):
                 ok, image, time_s = self._read(index, started)
-                if not ok:
+                if not ok or image is None:
                     end = self._ended_early(index)
                     break
                 frame = Frame(image, index, time_s, time.monotonic())
@@ -185,7 +185,7 @@ class OpenCVSource(FrameSource):
                     if delay > 0:
                         time.sleep(delay)
                 ok, image, time_s = self._read(index, started)
-                if not ok:
+                if not ok or image is None:
                     if not (self.is_camera or self.is_stream):
                         end = self._ended_early(index)
                         break

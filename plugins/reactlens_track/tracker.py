@@ -17,6 +17,7 @@ from typing import List, Sequence, Tuple
 
 from reactlens.components import Box, Frame, Tracker
 from reactlens.faces import iou
+from reactlens.geometry import box_of
 
 
 @dataclass
@@ -90,11 +91,11 @@ class ViewerTracker(Tracker):
                 vx = ((new[0] + new[2] / 2.0) - (old[0] + old[2] / 2.0)) / dt
                 vy = ((new[1] + new[3] / 2.0) - (old[1] + old[3] / 2.0)) / dt
                 track.vx, track.vy = 0.5 * track.vx + 0.5 * vx, 0.5 * track.vy + 0.5 * vy
-            track.box, track.last_seen = tuple(boxes[bi]), now
+            track.box, track.last_seen = box_of(boxes[bi]), now
             ids[bi] = track.track_id
         for bi, box in enumerate(boxes):
             if ids[bi] < 0:
-                self.tracks.append(Track(self.next_id, tuple(box), now))
+                self.tracks.append(Track(self.next_id, box_of(box), now))
                 ids[bi] = self.next_id
                 self.next_id += 1
         return ids

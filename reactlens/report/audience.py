@@ -18,18 +18,17 @@ For every label of the classifier, per second of media ``k`` (``k <= time_s < k 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ReactlensError
 from .bootstrap import LEVEL, N_RESAMPLES, Band, mean_band
+from .grid import Grid, timestamp
 from .load import Results
+from .room import Room
 from .signal import SignalParams, expression, laugh_events, smooth
-
-if TYPE_CHECKING:
-    from .room import Room
 
 CURVE_COLUMNS = [
     "second",
@@ -46,35 +45,6 @@ CURVE_COLUMNS = [
 ]
 #: Seconds between two top moments of the same label.
 MOMENT_SEPARATION_S = 5
-
-
-def timestamp(seconds: float) -> str:
-    """``h:mm:ss`` or ``m:ss``."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@dataclass
-class Grid:
-    """Per viewer and second of media, for every label: what the curves and their bands are made of.
-
-    Arrays are ``(viewers, seconds)``; ``score`` and ``showing`` are meaningful where ``present`` is true.
-    """
-
-    seconds: np.ndarray
-    viewers: List[str]
-    sessions: List[str]
-    present: np.ndarray
-    #: The viewer's mean probability of the label in that second.
-    score: Dict[str, np.ndarray]
-    #: 1.0 when the viewer shows the label (state on for at least half of that second's records), else 0.0.
-    showing: Dict[str, np.ndarray]
-    #: Viewers whose state turns on, per second.
-    onsets: Dict[str, np.ndarray]
-    #: Laugh events beginning, per second (smile label only).
-    laughs: np.ndarray
 
 
 @dataclass

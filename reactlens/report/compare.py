@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReactlensError
-from .audience import Audience, analyse, span, timestamp
+from .audience import Audience, analyse, span
 from .bootstrap import Band, difference_band
+from .grid import timestamp
 from .load import Results
 from .signal import SignalParams
 

@@ -7,9 +7,10 @@ from typing import List, Sequence
 
 import numpy as np
 
-from .audience import Audience, timestamp
+from .audience import Audience
 from .colours import B_RGB, LAUGH_RGB, label_colours
 from .compare import Comparison
+from .grid import timestamp
 
 #: Tick steps in seconds a clock reads easily: 1 s up to 2 h.
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)

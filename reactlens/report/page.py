@@ -13,10 +13,11 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .audience import Audience, timestamp
+from .audience import Audience
 from .bootstrap import LEVEL
 from .colours import B_RGB, LAUGH_RGB, label_colours
 from .compare import MIN_RUN_S, Comparison
+from .grid import timestamp
 from .room import VIEWER_WINDOW_S
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..room import FILM
-from .audience import Grid, timestamp
+from .grid import Grid, timestamp
 
 #: How far (seconds) a viewer's smile may be from a room laugh and still count as laughing with it.
 VIEWER_WINDOW_S = 1.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def _build(factory: Callable[..., Any], kind: type, options: Dict[str, Any]) -> 
     return component
 
 
-_METHODS = {
+_METHODS: Dict[type, Tuple[str, ...]] = {
     FrameSource: ("frames", "close"),
     FaceDetector: ("detect",),
     ExpressionClassifier: ("classify", "labels"),

@@ -39,6 +39,6 @@ def reactlens_clip(tmp_path_factory) -> Path:
 @pytest.fixture
 def reactlens_run(reactlens_clip: Path) -> Callable[..., LoopResult]:
     def run(source=None, **kwargs) -> LoopResult:
-        return run_loop(source or reactlens_clip, **kwargs)
+        return run_loop(str(source or reactlens_clip), **kwargs)
 
     return run

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..components import Box, Frame
 from ..demo import demo_photos
+from ..geometry import box_of
 
 
 @dataclass
@@ -24,12 +25,12 @@ class FaceFrame:
 
 def sample_faces() -> List[FaceFrame]:
     """Each shipped photo as a frame, with its face box(es); at least one photo has a face."""
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt.xml")
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt.xml")  # type: ignore[attr-defined]
     out = []
     for index, (name, photo) in enumerate(demo_photos()):
         gray = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
         found = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40))
-        boxes = [tuple(int(v) for v in box) for box in found]
+        boxes = [box_of(box) for box in found]
         out.append(FaceFrame(Frame(photo, index, index / 25.0, time.monotonic()), boxes, name))
     return out
 

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from reactlens.faces import crop_face
+from reactlens.geometry import box_of
 
 
 @dataclass
@@ -54,7 +55,7 @@ def render(image: np.ndarray, box: Sequence[float], size: int, rng: np.random.Ge
     h, w = image.shape[:2]
     box_px = (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
     if jitter is None:  # exactly the runtime's crop
-        return crop_face(image, tuple(int(round(v)) for v in box_px), (size, size), gray=True)
+        return crop_face(image, box_of(box_px), (size, size), gray=True)
     scale = math.exp(rng.uniform(math.log(jitter.scale[0]), math.log(jitter.scale[1])))
     dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=2)
     angle = math.radians(rng.uniform(-jitter.rotate_deg, jitter.rotate_deg))

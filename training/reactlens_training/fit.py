@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class FitConfig:
     #: Weigh the loss so each label counts equally (favours balanced accuracy over accuracy).
     balance: bool = False
     #: Augmentation strengths, overriding ``Jitter``'s defaults.
-    jitter: Dict[str, object] = field(default_factory=dict)
+    jitter: Dict[str, Any] = field(default_factory=dict)
     #: Loss weight per origin; origins not listed weigh 1. FER-2013's labels are noisier than SMILEsmileD's.
     origin_weights: Dict[str, float] = field(default_factory=lambda: {"fer2013": 0.6})
 
@@ -48,7 +48,7 @@ class FitResult:
 
     params_path: str
     best_epoch: int
-    history: List[Dict[str, float]]
+    history: List[Dict[str, Any]]
 
 
 def check_trainable(train: SampleSet, val: SampleSet) -> None:
@@ -137,7 +137,7 @@ def fit(
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
     jitter = Jitter(**config.jitter)
     params_path = os.path.join(out_dir, "best.params")
-    history: List[Dict[str, object]] = []
+    history: List[Dict[str, Any]] = []
     best_key: Tuple[float, float] = (-1.0, -1.0)
     best_epoch = -1
     smooth = config.label_smoothing
@@ -168,19 +168,19 @@ def fit(
             if on_step is not None:
                 on_step(epoch, step, total_loss / seen)
         probs = predict(net, val, config.size)
-        metrics = binary_metrics(val.targets, probs) if classes == 2 else {}
+        metrics = binary_metrics(val.targets, probs) if classes == 2 else None
         val_acc = float((probs.argmax(axis=1) == val.targets).mean())
         per_origin = {}
         for origin in sorted(set(val.origins)):
             mask = np.array([o == origin for o in val.origins])
             per_origin[origin] = round(float((probs[mask].argmax(axis=1) == val.targets[mask]).mean()), 5)
-        entry = {
+        entry: Dict[str, Any] = {
             "epoch": epoch,
             "train_loss": round(total_loss / max(seen, 1), 5),
             "train_accuracy": round(correct / max(seen, 1), 5),
             "val_accuracy": round(val_acc, 5),
-            "val_balanced_accuracy": round(metrics.get("balanced_accuracy", val_acc), 5),
-            "val_auc": round(metrics.get("auc", float("nan")), 5),
+            "val_balanced_accuracy": round(metrics["balanced_accuracy"] if metrics else val_acc, 5),
+            "val_auc": round(metrics["auc"] if metrics else float("nan"), 5),
             "val_accuracy_by_origin": per_origin,
             "seconds": round(time.perf_counter() - started, 1),
         }

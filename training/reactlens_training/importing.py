@@ -143,6 +143,7 @@ def folder_samples(
             if is_crop:
                 sample = Sample(gray, index, origin=origin or name)
             else:
+                assert finder is not None  # made for every mode but "crops"
                 box = largest(finder.faces(image))
                 if box is None:
                     report.no_face.append(path)
