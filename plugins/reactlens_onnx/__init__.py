@@ -1,9 +1,11 @@
-"""Built-in ONNX Runtime components: the expression classifier (smile-net by default) and the CenterFace detector."""
+"""Built-in ONNX Runtime components: the expression classifier (smile-net by default) and the CenterFace and YuNet
+detectors."""
 
 from reactlens.hookspecs import hookimpl
 
 from .centerface import CenterFaceDetector
 from .classifier import OnnxClassifier
+from .yunet import YuNetDetector
 
 
 @hookimpl
@@ -14,3 +16,6 @@ def register_classifiers(register):
 @hookimpl
 def register_detectors(register):
     register("centerface", CenterFaceDetector, "CenterFace CNN face detector with five landmarks (the shipped model)")
+    register(
+        "yunet", YuNetDetector, "YuNet-n CNN face detector for small faces, with five landmarks (the shipped model)"
+    )
