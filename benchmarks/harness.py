@@ -12,6 +12,8 @@ For every clip it runs, each in a fresh process (so peak memory is the run's own
 * **haar**: the `video` profile with the Haar cascade at camera rate (the default before CenterFace, and
   still the DeepLens default);
 * **reactlens**: the `video` profile as shipped (or with ``--set KEY=VALUE`` overrides, as ``reactlens run``);
+* **yunet**: the `video` profile with the `full-house` profile's detector (YuNet-n at full resolution, still faces
+  held between full scans);
 * **live**: the `video` profile fed like a camera, with the `webcam` profile's detector (background scans;
   the file replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink
   latency.
@@ -21,7 +23,9 @@ tracking, sinks), faces per frame, peak memory, and recall: the share of the han
 ``benchmarks/ground_truth/`` a pipeline found (IoU ≥ 0.3) with its false faces per annotated frame, or,
 for a clip without ground truth (the demo), the share of the seed's full-resolution detections found.
 ``crowd720`` is the crowd clip scaled to 1280×720 (a 720p camera), with its ground truth scaled alike.
-Figures are medians over ``--runs`` runs. ``--quick`` (CI) runs each once on 30 frames and asserts
+``fullhouse`` (and ``-dim``, ``-flicker``) is a seated audience of 374 faces composed from the shared crowd photos
+(``reactlens.full_house``), 100 frames.
+Figures are medians over ``--runs`` runs. ``--quick`` (CI) runs each once on 15 frames and asserts
 nothing about time. ``--memory N`` checks that memory stays flat in the length of the video:
 it writes the stage clip N times over into one file and compares the peak memory of screening it with
 that of screening the clip once.
@@ -39,10 +43,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from reactlens.detector_eval import load_truth, match
-from reactlens.profiles import BUILTIN_PROFILES, CAMERA_RATE_HAAR
+from reactlens.profiles import BUILTIN_PROFILES, CAMERA_RATE_HAAR, CAMERA_RATE_YUNET
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REACTLENS_SHARED", HERE.parent.parent / "shared"))
@@ -52,6 +56,12 @@ CLIPS = {
     "crowd720": SHARED / "media" / "crowd_1080p.mp4",  # scaled to 1280×720 at run time
     "stage": SHARED / "media" / "stage_audience_640x360.mp4",
 }
+
+#: The pipelines run on every clip, side by side (and ``live``, the webcam profile's detector fed like a camera).
+PIPELINES = ("seed", "haar", "reactlens", "yunet")
+ALL_CLIPS = "fullhouse,fullhouse-dim,fullhouse-flicker,crowd,crowd720,stage,demo"
+#: ``--quick`` checks that every pipeline runs on every kind of clip, and asserts nothing about time
+QUICK_CLIPS = "fullhouse,crowd,stage,demo"
 
 SEED_DETECTOR = {
     "use": "haar",
@@ -125,6 +135,23 @@ def run_child(spec: Dict) -> Dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: The full house (``reactlens.full_house``): one composed audience of 374 faces, held still for 100 frames, in full
+#: light, at a fifth of it with sensor noise, and lit by a film's flicker.
+FULL_HOUSE = {"fullhouse": "full", "fullhouse-dim": "dim", "fullhouse-flicker": "flicker"}
+
+
+def full_house_clip(name: str, tmp: Path, frames: int = 100) -> Tuple[Path, Dict[str, List]]:
+    """A full-house clip made from the shared crowd photos, and its faces (every 5th frame: the audience is still)."""
+    from reactlens.full_house import compose, photos_of, room_light, write_clip
+
+    image, boxes = compose(photos_of(str(TRUTH / "crowds.xml"), str(SHARED / "media")), seed=1)
+    kind = FULL_HOUSE[name]
+    light = room_light(frames, seed=1, flicker=kind == "flicker", light=0.2 if kind == "dim" else 1.0)
+    path = tmp / f"{name}.mp4"
+    write_clip(str(path), image, light, seed=1)
+    return path, {str(i): [list(b) for b in boxes] for i in range(0, frames, 5)}
+
+
 def truth_for(clip: Path, scale: float = 1.0) -> Optional[Dict[str, List]]:
     """The hand-checked faces of a shared clip (frame → boxes, scaled), or None if it has none."""
     xml = TRUTH / (clip.stem + ".xml")
@@ -178,6 +205,7 @@ def benchmark(
         base = {"clip": str(path), "max_frames": max_frames}
         ours = {**base, "overrides": overrides}
         haar = {**base, "overrides": {"detector": dict(CAMERA_RATE_HAAR)}}
+        yunet = {**base, "overrides": {"detector": dict(CAMERA_RATE_YUNET)}}
         seed = {
             **base,
             "overrides": {
@@ -189,11 +217,11 @@ def benchmark(
         webcam = BUILTIN_PROFILES["webcam"]["detector"]
         live = {**base, "overrides": {"detector": dict(webcam), **overrides, "source.live": True}}
         entry = {}
-        for label, spec in (("seed", seed), ("haar", haar), ("reactlens", ours), ("live", live)):
+        for label, spec in (("seed", seed), ("haar", haar), ("reactlens", ours), ("yunet", yunet), ("live", live)):
             print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)
             entry[label] = median_of([run_child(spec) for _ in range(runs)])
         truth = truths.get(name)
-        for label in ("seed", "haar", "reactlens", "live"):
+        for label in (*PIPELINES, "live"):
             if truth is not None:
                 entry[label].update(against_truth(truth, entry[label]["boxes"]))
             else:
@@ -250,7 +278,7 @@ def markdown(results: Dict) -> str:
         return "" if r["false_per_frame"] is None else f"{r['false_per_frame']:.2f}"
 
     for clip, entry in results.items():
-        for label in ("seed", "haar", "reactlens"):
+        for label in PIPELINES:
             r = entry[label]
             st = r["stage_ms"]
             lines.append(
@@ -277,8 +305,8 @@ def markdown(results: Dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--clips", default="crowd,crowd720,stage,demo")
-    parser.add_argument("--quick", action="store_true", help="one run of 30 frames per clip (CI)")
+    parser.add_argument("--clips", help=f"comma-separated, of {ALL_CLIPS} (--quick: {QUICK_CLIPS})")
+    parser.add_argument("--quick", action="store_true", help="one run of 15 frames per clip (CI)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--memory", type=int, metavar="N", help="only measure memory: stage clip once vs N times")
     parser.add_argument(
@@ -301,9 +329,11 @@ def main() -> None:
         return
     clips: Dict[str, Path] = {}
     truths: Dict[str, Optional[Dict]] = {}
-    for name in args.clips.split(","):
+    for name in (args.clips or (QUICK_CLIPS if args.quick else ALL_CLIPS)).split(","):
         if name == "demo":
             clips["demo"] = build_clip(tmp / "demo.mp4")[0]
+        elif name in FULL_HOUSE and (SHARED / "media" / "crowds").is_dir():
+            clips[name], truths[name] = full_house_clip(name, tmp, 15 if args.quick else 100)
         elif name == "crowd720" and CLIPS[name].exists():
             clips[name] = repeat_clip(CLIPS[name], 1, tmp / "crowd_720p.mp4", width=1280)
             truths[name] = truth_for(CLIPS[name], 1280 / 1920)
@@ -311,7 +341,7 @@ def main() -> None:
             clips[name], truths[name] = CLIPS[name], truth_for(CLIPS[name])
         else:
             print(f"skipping {name}: {CLIPS.get(name, name)} not found", file=sys.stderr)
-    runs, max_frames = (1, 30) if args.quick else (args.runs, 0)
+    runs, max_frames = (1, 15) if args.quick else (args.runs, 0)
     overrides = parse_sets(args.set)
     results = benchmark(clips, truths, runs, max_frames, build(tmp / "seed-smile-net.onnx"), overrides)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

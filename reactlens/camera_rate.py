@@ -10,6 +10,10 @@ the detector misses it (a turn, a hand, motion blur), template matching carries 
 ``coast`` failed re-detections before it is dropped. A scene cut or a lost face brings the next full
 scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the wrapped detector gives.
 
+A seated audience barely moves, and following hundreds of faces one by one costs more than a full scan. With
+``hold``, a face the detector has found twice in a row at the same place (within a tenth of its width) is held where
+it is between full scans, at no cost; the next full scan checks it (moved: followed again; not found: dropped).
+
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back).
 """
@@ -25,7 +29,7 @@ import numpy as np
 
 from .components import Box, Detection, FaceDetector, Found, Frame
 from .errors import ReactlensError
-from .faces import as_detection, iou
+from .faces import as_detection, iou, iou_matrix
 
 #: The options every detector takes, with their defaults: a plain scan of every full-resolution frame.
 CAMERA_RATE_OPTIONS: Dict[str, Any] = {
@@ -38,7 +42,10 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "redetect": 1,
     "cut_threshold": 20.0,
     "background_scan": False,
+    "hold": False,
 }
+#: A face found again within this share of its width of where it was is still (``hold``).
+HOLD_SHIFT = 0.1
 #: Frames a source may skip (a live camera dropping frames) and still continue the same scene.
 MAX_GAP = 30
 
@@ -60,10 +67,32 @@ class _Known:
     found: Detection
     misses: int = 0
     template: Optional[np.ndarray] = None
+    #: The detector found it twice in a row at the same place (a seated viewer): held between full scans.
+    still: bool = False
+
+    def seen_again(self, detection: Detection) -> None:
+        """The detector found this face again: take its box, and note whether it stayed put."""
+        x, y, w, _ = self.found.box
+        nx, ny, _, _ = detection.box
+        self.still = max(abs(nx - x), abs(ny - y)) <= HOLD_SHIFT * max(w, 1)
+        self.found, self.misses = detection, 0
 
     @property
     def box(self) -> Box:
         return self.found.box
+
+
+def _distinct(faces: List[_Known], most: float = 0.3) -> List[_Known]:
+    """``faces`` without those overlapping an earlier one by ``most`` IoU or more (two followed faces that drifted
+    onto one), in order."""
+    if len(faces) < 2:
+        return faces
+    overlaps = iou_matrix([f.box for f in faces], [f.box for f in faces])
+    kept: List[int] = []
+    for i in range(len(faces)):
+        if not kept or overlaps[i, kept].max() < most:
+            kept.append(i)
+    return [faces[i] for i in kept]
 
 
 class CameraRate(FaceDetector):
@@ -85,6 +114,7 @@ class CameraRate(FaceDetector):
         redetect: int = 1,
         cut_threshold: float = 20.0,
         background_scan: bool = False,
+        hold: bool = False,
         scan_factory: Optional[Callable[[], Any]] = None,
     ) -> None:
         if int(every) < 1 or int(redetect) < 1:
@@ -98,6 +128,7 @@ class CameraRate(FaceDetector):
         self.track_margin = float(track_margin)
         self.track_face_px = int(track_face_px)
         self.coast = int(coast)
+        self.hold = bool(hold)
         self.redetect = int(redetect)
         self._frames_seen = 0
         self.cut_threshold = float(cut_threshold)
@@ -175,7 +206,7 @@ class CameraRate(FaceDetector):
         if redetect or known.template is None:
             again = self._redetect(frame, known)
             if again is not None:
-                known.found, known.misses = again, 0
+                known.seen_again(again)
                 known.template = self._template(frame.image, again.box)
                 return again.box
             known.misses += 1
@@ -199,17 +230,27 @@ class CameraRate(FaceDetector):
     def _merge(self, frame: Frame, found: List[Detection], scanned: Frame) -> None:
         """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
         fresh = scanned is frame
+        boxes = [k.box for k in self._known]  # kept in step with self._known: one array operation per detection
+        matched = [False] * len(self._known)
         for detection in found:
-            same = max(self._known, key=lambda k: iou(detection.box, k.box), default=None)
-            if same is not None and iou(detection.box, same.box) >= 0.2:
+            overlaps = iou_matrix([detection.box], boxes)[0] if boxes else np.zeros(0)
+            best = int(np.argmax(overlaps)) if len(overlaps) else -1
+            if best >= 0 and overlaps[best] >= 0.2:
+                matched[best] = True
                 if fresh:  # the scan's box is better than the followed one
-                    same.found, same.misses = detection, 0
+                    same = self._known[best]
+                    same.seen_again(detection)
                     same.template = self._template(frame.image, detection.box)
+                    boxes[best] = same.box
                 continue
             known = _Known(detection, template=self._template(scanned.image, detection.box))
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
             if fresh or self._follow(frame, known) is not None:
                 self._known.append(known)
+                boxes.append(known.box)
+                matched.append(True)
+        # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
+        self._known = [k for k, m in zip(self._known, matched) if m or not (self.hold and k.still)]
 
     def detect(self, frame: Frame) -> List[Detection]:
         if not self.track:
@@ -221,14 +262,12 @@ class CameraRate(FaceDetector):
             self._known, self._since_scan, self._thumb, self._pending = [], 0, None, None
         redetect = self._frames_seen % self.redetect == 0
         self._frames_seen += 1
-        followed: List[_Known] = []
-        lost = False
+        alive: List[_Known] = []
         for known in self._known:
-            if self._follow(frame, known, redetect) is None:
-                lost = True
-            elif all(iou(known.box, k.box) < 0.3 for k in followed):
-                followed.append(known)
-        self._known = followed
+            if (self.hold and known.still) or self._follow(frame, known, redetect) is not None:
+                alive.append(known)
+        lost = len(alive) < len(self._known)
+        self._known = _distinct(alive)
         step = max(1, frame.image.shape[1] // 128)  # a strided view first: area-averaging 1080p costs ms
         small = cv2.resize(frame.image[::step, ::step], (32, 18), interpolation=cv2.INTER_AREA)
         thumb = (cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small).astype(np.int16)

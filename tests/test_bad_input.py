@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from .conftest import assert_one_line_error, run_cli
+from .conftest import REPO, assert_one_line_error, run_cli
 from .onnx_models import brightness_model
 
 
@@ -88,6 +89,25 @@ def test_missing_model(clip, tmp_path):
     assert_one_line_error(
         run_cli("run", "--source", str(clip), "--model", str(tmp_path / "m.onnx")), "m.onnx not found"
     )
+
+
+@pytest.mark.parametrize(
+    ("detector", "shipped", "kind"),
+    [("yunet", "yunet-n.onnx", "YuNet"), ("centerface", "centerface.onnx", "CenterFace")],
+)
+def test_a_detector_model_that_is_missing_cut_short_or_another_model_is_one_line(
+    clip, tmp_path, detector, shipped, kind
+):
+    def run(model: Path):
+        return run_cli(
+            "run", "--source", str(clip), "--set", f"detector={detector}", "--set", f"detector.model={model}"
+        )
+
+    assert_one_line_error(run(tmp_path / "gone.onnx"), "gone.onnx not found", "detector.model")
+    cut = tmp_path / "cut.onnx"  # a copy cut short
+    cut.write_bytes((REPO / "models" / shipped).read_bytes()[:5000])
+    assert_one_line_error(run(cut), "not a loadable ONNX model")
+    assert_one_line_error(run(REPO / "models" / "smile-net.onnx"), f"is not a {kind} model")
 
 
 def test_model_that_is_not_onnx(clip, tmp_path):

@@ -12,6 +12,7 @@ from reactlens_iot.spool import Spool
 from reactlens_models import model_path
 from reactlens_onnx.centerface import CenterFaceDetector
 from reactlens_onnx.classifier import OnnxClassifier
+from reactlens_onnx.yunet import YuNetDetector
 from reactlens_opencv.annotate import AnnotateSink
 from reactlens_opencv.haar import HaarDetector
 from reactlens_opencv.source import OpenCVSource
@@ -54,6 +55,18 @@ def test_centerface_detector(options):
 
 def test_centerface_refuses_a_model_that_is_not_centerface():
     check_bad_option(CenterFaceDetector, model=str(model_path()))  # the smile-net classifier
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {k: v for k, v in CAMERA_RATE_CNN.items() if k != "use"}], ids=["every-frame", "camera-rate"]
+)
+def test_yunet_detector(options):
+    found = check_detector(YuNetDetector, **options)
+    assert all(found)  # a face in every sample photo
+
+
+def test_yunet_refuses_a_model_that_is_not_yunet():
+    check_bad_option(YuNetDetector, model=str(model_path("centerface.onnx")))
 
 
 def test_onnx_classifier_with_the_shipped_smile_net():

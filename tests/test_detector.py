@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from reactlens_onnx.centerface import CenterFaceDetector
+from reactlens_onnx.yunet import YuNetDetector
 from reactlens_opencv.haar import HaarDetector
 
 from reactlens.camera_rate import CameraRate
@@ -42,8 +44,9 @@ def recall(reference, found) -> float:
     return hits / total
 
 
-def test_centerface_gives_a_score_and_five_landmarks_inside_each_face(clip):
-    detector = CenterFaceDetector()
+@pytest.mark.parametrize("detector_class", [CenterFaceDetector, YuNetDetector])
+def test_cnn_detectors_give_a_score_and_five_landmarks_inside_each_face(clip, detector_class):
+    detector = detector_class()
     found = [d for frame in frames(clip, 3) for d in detector.detect(frame)]
     assert found
     for detection in found:
@@ -189,3 +192,53 @@ def test_a_malformed_camera_rate_option_is_one_line_and_writes_nothing(clip, tmp
     result = run_cli("run", "--source", str(clip), "--csv", str(out), "--set", "detector.redetect=abc")
     assert_one_line_error(result, "option detector.redetect=abc is not a whole number", "--set detector.redetect=")
     assert not out.exists()
+
+
+class Counting:
+    """A detector that counts the frames it is handed (whole frames and the small regions around known faces)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    def detect(self, frame: Frame):
+        self.calls += 1
+        return self.inner.detect(frame)
+
+
+def seated_row(hidden: bool = False) -> np.ndarray:
+    """Six still viewers in a dim hall (the demo's real portraits, 40 pixels a face); ``hidden``: the third
+    looks down (its face covered)."""
+    from reactlens.demo import demo_photos
+
+    canvas = np.full((360, 960, 3), 30, np.uint8)
+    photos = [photo for _, photo in demo_photos()]
+    for seat in range(6):
+        photo = cv2.resize(photos[seat % len(photos)], (120, 120), interpolation=cv2.INTER_AREA)
+        canvas[120:240, 20 + seat * 155 : 140 + seat * 155] = photo
+    if hidden:
+        canvas[120:240, 330:450] = 30
+    return canvas
+
+
+def test_with_hold_a_seated_audience_costs_nothing_between_full_scans_and_a_hidden_face_waits_for_a_scan():
+    counting = Counting(YuNetDetector())
+    detector = CameraRate(counting, **{**CNN_RATE, "hold": True})
+    rng = np.random.default_rng(0)
+    shown, covered = seated_row(), seated_row(hidden=True)
+    counts, calls = [], []
+    for index in range(60):  # 12 frames a scan: scans at 0, 12, 24, 36, 48
+        image = covered if 14 <= index < 38 else shown
+        noisy = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)  # a camera's sensor noise
+        before = counting.calls
+        counts.append(len(detector.detect(Frame(noisy, index, index / 25, 0.0))))
+        calls.append(counting.calls - before)
+    assert counts[:14] == [6] * 14  # every viewer from the first frame
+    # between scans the detector is asked only to re-find a face that has just appeared (once: then it is still)
+    assert [i for i, c in enumerate(calls) if c and i % 12] == [2, 50] and calls[2] == 6 and calls[50] == 1
+    assert counts[14:24] == [6] * 10 and counts[24:38] == [5] * 14  # the hidden face goes at the next scan ...
+    assert counts[38:48] == [5] * 10 and counts[48:] == [6] * 12  # ... and is back at the first scan that sees it
+    without = Counting(YuNetDetector())
+    plain = CameraRate(without, **CNN_RATE)  # the default: every face re-found between scans, as before
+    for index in range(13):
+        plain.detect(Frame(shown, index, index / 25, 0.0))
+    assert without.calls > 13

@@ -27,7 +27,7 @@ max_frames = 100
 
 def test_builtin_profiles():
     book = ProfileBook()
-    assert book.names()[:4] == ["webcam", "video", "photos", "deeplens"]
+    assert book.names()[:5] == ["webcam", "video", "photos", "full-house", "deeplens"]
     webcam = book.resolve("webcam")
     assert webcam.source.use == "opencv" and webcam.source.options == {"uri": 0}
     assert [s.use for s in webcam.sinks] == ["csv", "annotate"] and webcam.sinks[1].options["preview"] is True
@@ -83,7 +83,7 @@ def test_cli_profiles_lists_user_profiles(tmp_path):
     result = run_cli("profiles", "--config", str(path), "--json")
     assert result.returncode == 0, result.stderr
     names = [p["name"] for p in json.loads(result.stdout)]
-    assert names == ["webcam", "video", "photos", "deeplens", "lobby", "bench"]
+    assert names == ["webcam", "video", "photos", "full-house", "deeplens", "lobby", "bench"]
 
 
 def test_cli_malformed_config_and_unknown_profile(tmp_path, clip):

@@ -6,18 +6,18 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..batch.driver import BatchSummary, run_batch
-from ..batch.output import FORMATS
-from ..batch.worker import Request
 from ..errors import ReactlensError
 from ..profiles import ProfileBook, load_config, parse_sets
 from . import app
 from .console import err_console, out_console
+
+if TYPE_CHECKING:
+    from ..batch.driver import BatchSummary
 
 
 @app.command()
@@ -45,6 +45,11 @@ def batch(
 ) -> None:
     """Screen many recordings on Ray: one task per recording (long ones in chunks, viewer ids re-joined), results as
     Parquet and/or CSV per recording plus manifest.json. A re-run skips what is done and retries what failed."""
+    # imported here: pandas and Ray's client cost every other command half a second to load
+    from ..batch.driver import run_batch
+    from ..batch.output import FORMATS
+    from ..batch.worker import Request
+
     formats = FORMATS if form == "both" else (form,)
     if form not in (*FORMATS, "both"):
         raise ReactlensError(f"--format {form} is not known", "use parquet, csv or both")

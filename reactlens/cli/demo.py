@@ -9,9 +9,6 @@ import typer
 from ..demo import CLIP_SECONDS, add_sound, build_clip, demo_sound
 from ..errors import ReactlensError
 from ..profiles import ProfileBook
-from ..report.audience import analyse
-from ..report.load import load_results
-from ..report.write import write_report
 from . import app
 from .console import err_console, out_console
 from .run import execute, print_summary
@@ -49,6 +46,10 @@ def demo(
     )
     summary = execute(profile, quiet)
     print_summary(summary, as_json=False)
+    from ..report.audience import analyse  # pandas and matplotlib, loaded for the report only
+    from ..report.load import load_results
+    from ..report.write import write_report
+
     paths = write_report([analyse(load_results([str(csv_path)]))], str(out / "report"))
     out_console.print(f"results:         {csv_path}", markup=False)
     out_console.print(f"annotated video: {annotated}", markup=False)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from ..errors import ReactlensError
-from ..report.audience import Audience, analyse
-from ..report.compare import Comparison, compare
-from ..report.load import load_results
-from ..report.write import write_report
 from . import app
 from .console import err_console, out_console
+
+if TYPE_CHECKING:
+    from ..report.audience import Audience
+    from ..report.compare import Comparison
 
 #: Options that take several words (at most this many), as the user types them: ``--versus B1 B2 ...``.
 SEVERAL = {"--versus": None, "-v": None, "--labels": 2}
@@ -99,6 +99,12 @@ def report(
         )
     if names is not None and not versus:
         raise ReactlensError("--labels names two audiences", "add --versus B.csv for the second audience")
+    # imported here (pandas, matplotlib): every other command loads half a second faster
+    from ..report.audience import analyse
+    from ..report.compare import compare
+    from ..report.load import load_results
+    from ..report.write import write_report
+
     with err_console.status("reading the results"):
         first = load_results(results)
         second = load_results(versus) if versus else None
