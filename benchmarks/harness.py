@@ -60,8 +60,9 @@ CLIPS = {
 #: The pipelines run on every clip, side by side (and ``live``, the webcam profile's detector fed like a camera).
 PIPELINES = ("seed", "haar", "reactlens", "yunet")
 ALL_CLIPS = "fullhouse,fullhouse-dim,fullhouse-flicker,crowd,crowd720,stage,demo"
-#: ``--quick`` checks that every pipeline runs on every kind of clip, and asserts nothing about time
-QUICK_CLIPS = "fullhouse,crowd,stage,demo"
+#: ``--quick`` checks that every pipeline runs, and asserts nothing about time (the full house is in the tests:
+#: the seed's pipeline alone would take it 35 s)
+QUICK_CLIPS = "crowd,stage,demo"
 
 SEED_DETECTOR = {
     "use": "haar",

@@ -27,7 +27,7 @@ def test_a_composed_frame_holds_every_face_it_shows_at_a_theatres_sizes(photos):
     assert image.shape == (SIZE[1], SIZE[0], 3) and len(faces) > 300
     heights = np.array([h for _, _, _, h in faces])
     assert np.median(heights) < 25 and heights.min() >= BACK_PX / 2 and heights.max() <= FRONT_PX * 1.5
-    assert all(0 <= x and x + w <= SIZE[0] and 0 <= y and y + h <= SIZE[1] for x, y, w, h in faces)
+    assert all(x >= 0 and y >= 0 and x + w <= SIZE[0] and y + h <= SIZE[1] for x, y, w, h in faces)
     assert compose(photos, seed=1)[1] == faces  # the same seed, the same audience
 
 
