@@ -80,7 +80,8 @@ class CnnFaceDetector(FaceDetector):
         self.path = str(model) if model else str(model_path(self.MODEL))
         self.session = open_session(self.path, threads, option="detector.model")
         inputs = self.session.get_inputs()
-        if len(inputs) != 1 or len(inputs[0].shape) != 4 or not self.fits([o.name for o in self.session.get_outputs()]):
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        if len(inputs) != 1 or len(inputs[0].shape) != 4 or not self.fits(self.output_names):
             raise ReactlensError(
                 f"model {self.path} is not a {self.KIND} model",
                 f"use the shipped models/{self.MODEL} or one made by scripts/make_{self.KIND.lower()}_model.py",
@@ -106,8 +107,7 @@ class CnnFaceDetector(FaceDetector):
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         blob, sx, sy = aligned_blob(image)
-        names = [o.name for o in self.session.get_outputs()]
-        outputs = dict(zip(names, self.session.run(names, {self.input_name: blob})))
+        outputs = dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))
         boxes, scores, marks = self.found(outputs, blob.shape[3], sx, sy)
         if not len(scores):
             return []
