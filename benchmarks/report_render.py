@@ -56,6 +56,7 @@ def audience(path: Path, labels, minutes: float, viewers: int, fps: float, seed:
             part.insert(len(part.columns) - len(labels), column, value)
         part.insert(len(part.columns) - len(labels), "smile", scores[:, smile_at])
         part.insert(len(part.columns) - len(labels), "label", np.asarray(labels)[scores.argmax(axis=1)])
+        part.insert(len(part.columns) - len(labels), "scored", 1)
         part["media"] = "Feature film"
         parts.append(part)
     pd.concat(parts)[csv_header(labels)].to_csv(path, index=False)

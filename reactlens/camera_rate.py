@@ -13,6 +13,8 @@ scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the
 A seated audience barely moves, and following hundreds of faces one by one costs more than a full scan. With
 ``hold``, a face the detector has found twice in a row at the same place (within a tenth of its width) is held where
 it is between full scans, at no cost; the next full scan checks it (moved: followed again; not found: dropped).
+With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
+screen's reflection) is taken only when the next full scan finds it at the same place too.
 
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back).
@@ -43,6 +45,7 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "cut_threshold": 20.0,
     "background_scan": False,
     "hold": False,
+    "confirm": False,
 }
 #: A face found again within this share of its width of where it was is still (``hold``).
 HOLD_SHIFT = 0.1
@@ -115,6 +118,7 @@ class CameraRate(FaceDetector):
         cut_threshold: float = 20.0,
         background_scan: bool = False,
         hold: bool = False,
+        confirm: bool = False,
         scan_factory: Optional[Callable[[], Any]] = None,
     ) -> None:
         if int(every) < 1 or int(redetect) < 1:
@@ -129,6 +133,9 @@ class CameraRate(FaceDetector):
         self.track_face_px = int(track_face_px)
         self.coast = int(coast)
         self.hold = bool(hold)
+        self.confirm = bool(confirm)
+        #: Faces a full scan found that no earlier scan of the scene had (``confirm``); None before its first scan.
+        self._unconfirmed: Optional[List[Detection]] = None
         self.redetect = int(redetect)
         self._frames_seen = 0
         self.cut_threshold = float(cut_threshold)
@@ -230,6 +237,7 @@ class CameraRate(FaceDetector):
     def _merge(self, frame: Frame, found: List[Detection], scanned: Frame) -> None:
         """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
         fresh = scanned is frame
+        unconfirmed: List[Detection] = []
         boxes = [k.box for k in self._known]  # kept in step with self._known: one array operation per detection
         matched = [False] * len(self._known)
         for detection in found:
@@ -243,6 +251,8 @@ class CameraRate(FaceDetector):
                     same.template = self._template(frame.image, detection.box)
                     boxes[best] = same.box
                 continue
+            if not self._confirmed(detection, unconfirmed):
+                continue
             known = _Known(detection, template=self._template(scanned.image, detection.box))
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
             if fresh or self._follow(frame, known) is not None:
@@ -250,7 +260,20 @@ class CameraRate(FaceDetector):
                 boxes.append(known.box)
                 matched.append(True)
         # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
+        dropped = [k for k, m in zip(self._known, matched) if not m and self.hold and k.still]
         self._known = [k for k, m in zip(self._known, matched) if m or not (self.hold and k.still)]
+        if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
+            self._unconfirmed = unconfirmed + [k.found for k in dropped]
+
+    def _confirmed(self, detection: Detection, unconfirmed: List[Detection]) -> bool:
+        """Whether a face no one follows is taken now: always, unless ``confirm`` asks a second scan to find a face
+        that appears after the scene's first scan (it is noted in ``unconfirmed`` for the next scan)."""
+        if not self.confirm or self._unconfirmed is None:
+            return True
+        if self._unconfirmed and iou_matrix([detection.box], [d.box for d in self._unconfirmed]).max() >= 0.3:
+            return True
+        unconfirmed.append(detection)
+        return False
 
     def detect(self, frame: Frame) -> List[Detection]:
         if not self.track:
@@ -260,6 +283,7 @@ class CameraRate(FaceDetector):
         self._last_index = frame.index
         if not 0 < gap <= max(self.every, MAX_GAP):  # a new video, a seek, or single photos: start afresh
             self._known, self._since_scan, self._thumb, self._pending = [], 0, None, None
+            self._unconfirmed = None
         redetect = self._frames_seen % self.redetect == 0
         self._frames_seen += 1
         alive: List[_Known] = []
@@ -278,7 +302,7 @@ class CameraRate(FaceDetector):
         )
         self._thumb = thumb
         if cut:
-            self._known, self._since_scan, self._pending = [], 0, None
+            self._known, self._since_scan, self._pending, self._unconfirmed = [], 0, None, None
         if self._pending is not None and self._pending.done():  # a background scan finished: take its faces
             (found, scanned), self._pending = self._pending.result(), None
             self._merge(frame, found, scanned)

@@ -5,10 +5,12 @@ One message carries the records of one or more frames of one camera::
     {"schema": "reactlens.records/1", "camera": "lobby-cam", "records": [
         {"record_id": "20261124T102943Z-3f9a1c:120:0", "session_id": "20261124T102943Z-3f9a1c",
          "frame": 120, "time_s": 4.8, "face_id": 0, "x": 410, "y": 96, "w": 88, "h": 88,
-         "face_score": 0.98, "smile": 0.93, "label": "smile", "scores": {"neutral": 0.07, "smile": 0.93}, "media": ""}]}
+         "face_score": 0.98, "smile": 0.93, "label": "smile", "scores": {"neutral": 0.07, "smile": 0.93},
+         "scored": true, "media": ""}]}
 
 ``record_id`` is unique per face per frame across all cameras and sessions, so a subscriber can drop the
-duplicates that at-least-once delivery (QoS 1) allows. AWS IoT Core refuses messages over 128 KB.
+duplicates that at-least-once delivery (QoS 1) allows. ``scored`` is false when the face carries its viewer's last
+scores (a classifier ``rate``); a message without it counts as scored. AWS IoT Core refuses messages over 128 KB.
 
 The room's sound travels in the same messages: a record with ``"kind": "room"`` is one scored window
 (``reactlens.records.RoomRecord``)::
@@ -108,6 +110,8 @@ def record_problem(record: object) -> Optional[str]:
         return "a value in 'scores' is not a probability (0 to 1)"
     if record["label"] not in scores:
         return f"label '{record['label']}' is not one of its scores"
+    if not isinstance(record.get("scored", True), bool):
+        return "'scored' is not true or false"
     if not isinstance(record.get("media", ""), str):
         return "'media' is not a string"
     return None

@@ -19,6 +19,7 @@ import pluggy
 
 from . import hookspecs
 from .camera_rate import CAMERA_RATE_OPTIONS, CameraRate
+from .classify_rate import CLASSIFY_RATE_OPTIONS, ClassifyRate
 from .errors import ComponentError, ReactlensError
 from .option_types import check_value, declared_types
 
@@ -37,6 +38,13 @@ KIND_HOOKS: Dict[str, str] = {
     "tracker": "register_trackers",
     "audio": "register_audio_detectors",
     "sink": "register_sinks",
+}
+
+#: Component kind → the options the screening itself takes for every component of that kind (with their
+#: defaults) and the wrapper that applies them: detectors at camera rate, classifiers at a rate per viewer.
+WRAPPERS: Dict[str, Tuple[Dict[str, Any], Callable[..., Any]]] = {
+    "detector": (CAMERA_RATE_OPTIONS, CameraRate),
+    "classifier": (CLASSIFY_RATE_OPTIONS, ClassifyRate),
 }
 
 
@@ -63,19 +71,20 @@ class Component:
         }
 
     def options(self) -> Dict[str, Any]:
-        """Every option a profile may give: the factory's own and, for detectors, the camera-rate ones."""
+        """Every option a profile may give: the factory's own and its kind's wrapper's (``WRAPPERS``)."""
         own = self.own_options()
-        if self.kind != "detector":
+        if self.kind not in WRAPPERS:
             return own
-        return {**own, **{k: v for k, v in CAMERA_RATE_OPTIONS.items() if k not in own}}
+        return {**own, **{k: v for k, v in WRAPPERS[self.kind][0].items() if k not in own}}
 
     def option_types(self) -> Dict[str, Tuple[type, ...]]:
         """The scalar types each option takes, as ``options()`` lists them (see ``option_types``)."""
         own = declared_types(self.factory)
-        if self.kind != "detector":
+        if self.kind not in WRAPPERS:
             return own
-        rate = declared_types(CameraRate)
-        return {**own, **{k: rate[k] for k in CAMERA_RATE_OPTIONS if k in rate and k not in self.own_options()}}
+        defaults, wrapper = WRAPPERS[self.kind]
+        wrapped = declared_types(wrapper)
+        return {**own, **{k: wrapped[k] for k in defaults if k in wrapped and k not in self.own_options()}}
 
     def option_key(self, option: str) -> str:
         """How ``--set`` names one of this component's options."""
@@ -213,21 +222,25 @@ class PluginHost:
     def create(self, kind: str, name: str, options: Dict[str, Any]) -> Any:
         """Build component ``name`` with ``options``, checking them against its factory's signature.
 
-        A detector comes wrapped in ``CameraRate``, which takes the camera-rate options.
+        A detector comes wrapped in ``CameraRate`` and a classifier in ``ClassifyRate``, which take their own
+        options (``WRAPPERS``).
         """
         component = self.get(kind, name)
         check_options(component, options)
-        if kind == "detector":
-            own = component.own_options()
-            rate = {k: v for k, v in options.items() if k in CAMERA_RATE_OPTIONS and k not in own}
-            inner = {k: v for k, v in options.items() if k not in rate}
+        if kind not in WRAPPERS:
+            return self._started(component, lambda: component.factory(**options))
+        defaults, wrapper = WRAPPERS[kind]
+        own = component.own_options()
+        outer = {k: v for k, v in options.items() if k in defaults and k not in own}
+        inner = {k: v for k, v in options.items() if k not in outer}
 
-            def build() -> Any:
-                return self._started(component, lambda: component.factory(**inner))
+        def build() -> Any:
+            return self._started(component, lambda: component.factory(**inner))
 
-            detector = build()
-            return self._started(component, lambda: CameraRate(detector, **rate, scan_factory=build))
-        return self._started(component, lambda: component.factory(**options))
+        built = build()
+        if kind == "detector":  # live background scans need a second detector of their own
+            outer["scan_factory"] = build
+        return self._started(component, lambda: wrapper(built, **outer))
 
     @staticmethod
     def _started(component: Component, make: Callable[[], Any]) -> Any:

@@ -23,6 +23,7 @@ CSV_COLUMNS: Tuple[str, ...] = (
     "face_score",
     "smile",
     "label",
+    "scored",
 )
 SCORE_PREFIX = "score_"
 
@@ -84,6 +85,9 @@ class Record:
     smile: Optional[float]
     label: str
     scores: Dict[str, float]
+    #: The classifier scored this face in this frame; False when it carries the viewer's last scores (a classifier
+    #: ``rate``, ``reactlens.classify_rate``).
+    scored: bool = True
     media: str = ""
     #: The detector's confidence in the face, 0..1; None when it gives none (Haar).
     face_score: Optional[float] = None
@@ -113,6 +117,7 @@ class Record:
             "smile": self.smile,
             "label": self.label,
             "scores": self.scores,
+            "scored": self.scored,
             "media": self.media,
         }
         if self.image:
@@ -141,6 +146,7 @@ def csv_row(record: Record, labels: Sequence[str], stills: bool = False) -> List
         face_score,
         smile,
         record.label,
+        int(record.scored),
         *(round(record.scores[label], 4) for label in labels),
         record.media,
         *([record.image] if stills else []),

@@ -19,7 +19,7 @@ from .room import FILM, FileAudio, RoomListener, open_input
 
 log = logging.getLogger("reactlens")
 
-STAGES = ("decode", "detect", "classify", "track", "sinks")
+STAGES = ("decode", "detect", "track", "classify", "sinks")
 
 
 @dataclass
@@ -353,20 +353,7 @@ class Screening:
                 raise detector.failure(f"detecting faces in frame {frame.index}", exc) from exc
             boxes = [d.box for d in found]
             t2 = clock()
-            probs = np.zeros((0, len(labels)), dtype=np.float32)
-            if boxes:
-                try:
-                    probs = np.asarray(classifier.instance.classify(frame.image, boxes), dtype=np.float32)
-                except (ReactlensError, StopScreening, KeyboardInterrupt):
-                    raise
-                except Exception as exc:
-                    raise classifier.failure(f"classifying faces in frame {frame.index}", exc) from exc
-                if probs.shape != (len(boxes), len(labels)):
-                    raise classifier.failure(
-                        "classifying", ValueError(f"returned shape {probs.shape}, expected {(len(boxes), len(labels))}")
-                    )
-            t3 = clock()
-            ids = list(range(len(boxes)))
+            ids: Optional[List[int]] = None
             if tracker is not None:
                 try:
                     ids = [int(i) for i in tracker.instance.update(frame, boxes)]
@@ -374,8 +361,16 @@ class Screening:
                     raise
                 except Exception as exc:
                     raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
+            t3 = clock()
+            try:  # ClassifyRate: the viewers whose turn it is
+                probs, scored = classifier.instance.score_viewers(frame.image, boxes, ids, frame.time_s)
+            except (ReactlensError, StopScreening, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                raise classifier.failure(f"classifying faces in frame {frame.index}", exc) from exc
             t4 = clock()
-            records = _records(session, frame, found, ids, probs, labels, smile_index, offset)
+            viewers = list(range(len(boxes))) if ids is None else ids
+            records = _records(session, frame, found, viewers, probs, scored, labels, smile_index, offset)
             stop = self._deliver(sinks, summary, _writing(frame, records))
             stats.last_time_s = frame.time_s
             for listener in listeners:
@@ -391,8 +386,8 @@ class Screening:
                     stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
             stage["decode"] += t1 - t0
             stage["detect"] += t2 - t1
-            stage["classify"] += t3 - t2
-            stage["track"] += t4 - t3
+            stage["track"] += t3 - t2
+            stage["classify"] += t4 - t3
             stage["sinks"] += t5 - t4
             stats.latencies.append(time.monotonic() - frame.captured_at)
             if on_frame is not None:
@@ -434,6 +429,7 @@ def _records(
     found: Sequence[Detection],
     ids: Sequence[int],
     probs: np.ndarray,
+    scored: np.ndarray,
     labels: Tuple[str, ...],
     smile_index: Optional[int],
     offset: float,
@@ -459,6 +455,7 @@ def _records(
                 smile=row[smile_index] if smile_index is not None else None,
                 label=labels[best[i]],
                 scores=dict(zip(labels, row)),
+                scored=bool(scored[i]),
                 media=session.media_title,
                 image=frame.name,
             )

@@ -242,3 +242,21 @@ def test_with_hold_a_seated_audience_costs_nothing_between_full_scans_and_a_hidd
     for index in range(13):
         plain.detect(Frame(shown, index, index / 25, 0.0))
     assert without.calls > 13
+
+
+def test_with_confirm_a_face_that_appears_later_is_taken_at_the_second_scan_that_finds_it():
+    rng = np.random.default_rng(0)
+    shown, covered = seated_row(), seated_row(hidden=True)
+
+    def counts(**options):
+        detector = CameraRate(YuNetDetector(), **{**CNN_RATE, "hold": True, **options})
+        out = []
+        for index in range(50):  # scans at 0, 12, 24, 36, 48; the third viewer looks up at frame 14
+            image = covered if index < 14 else shown
+            noisy = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+            out.append(len(detector.detect(Frame(noisy, index, index / 25, 0.0))))
+        return out
+
+    assert counts() == [5] * 24 + [6] * 26  # taken at the first scan that finds it
+    # confirmed: the scene's first scan is taken whole, a newcomer waits for a second scan to find it too
+    assert counts(confirm=True) == [5] * 36 + [6] * 14

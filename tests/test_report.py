@@ -45,6 +45,7 @@ def write_results(path: Path, session: str, tracks: dict, media: str = "Film", o
                         0.97,
                         s,
                         "smile" if s > 0.5 else "neutral",
+                        1,
                         1 - s,
                         s,
                         media,

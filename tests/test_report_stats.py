@@ -37,7 +37,7 @@ def write_scores(
                 probs = [round(float(p), 4) for p in scores[frame]]
                 label = labels[int(np.argmax(probs))]
                 writer.writerow(
-                    [session, frame, round(frame / fps, 3), face, 10, 10, 50, 50, 0.9, "", label, *probs, "Film"]
+                    [session, frame, round(frame / fps, 3), face, 10, 10, 50, 50, 0.9, "", label, 1, *probs, "Film"]
                 )
     return path
 

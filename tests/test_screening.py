@@ -160,7 +160,7 @@ def test_interrupt_closes_every_sink_with_all_processed_records(host, clip, tiny
     _, rows = read_csv(out)
     # the CSV got frame 10's records before the interrupt reached the second sink
     assert max(int(r[1]) for r in rows) == 10
-    assert all(len(r) == 14 for r in rows)
+    assert all(len(r) == 15 for r in rows)
 
 
 def test_a_sink_may_end_the_screening_and_the_others_still_get_that_frame(host, clip, tiny_model, tmp_path):

@@ -34,6 +34,36 @@ def test_ids_survive_a_gap_of_over_a_second_and_are_never_reused():
     assert tracker.update(at(5.08), [(700, 300, 40, 40)]) == [3]
 
 
+def test_a_seated_viewer_hidden_for_minutes_gets_their_id_back_in_their_seat():
+    tracker = ViewerTracker(max_gap_s=2.0, seat_s=3 * 3600)
+    row = [(100 + 40 * i, 500, 20, 20) for i in range(10)]  # a row of small faces, side by side
+    t = 0.0
+    for _ in range(100):  # seated for 4 s
+        assert tracker.update(at(t), row) == list(range(10))
+        t += 0.04
+    # viewer 3 looks down at a phone for ten minutes, their neighbours stay
+    away = row[:3] + row[4:]
+    for _ in range(10):
+        tracker.update(at(t), away)
+        t += 60.0
+    # back, a little lower in the seat
+    x, y, w, h = row[3]
+    assert tracker.update(at(t), [*away, (x + 3, y + 4, w + 1, h + 1)]) == [0, 1, 2, 4, 5, 6, 7, 8, 9, 3]
+    # someone who walked past is no viewer's seat: after leaving, their place is not kept
+    walker = [(1000 + 30 * k, 200, 40, 40) for k in range(10)]
+    for box in walker:
+        assert tracker.update(at(t), [*row, box])[-1] == 10
+        t += 0.04
+    t += 60.0
+    assert tracker.update(at(t), [*row, walker[-1]])[-1] == 11
+    # without seats (every profile but the full house), a viewer gone past max_gap_s comes back as a new one
+    plain = ViewerTracker(max_gap_s=2.0)
+    for k in range(100):
+        plain.update(at(k * 0.04), row)
+    plain.update(at(4.0), away)
+    assert plain.update(at(600.0), row) == [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+
+
 def test_a_turning_viewer_keeps_the_id_a_distant_face_does_not():
     tracker = ViewerTracker()
     assert tracker.update(at(0.0), [(100, 100, 60, 60)]) == [0]

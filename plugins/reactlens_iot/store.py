@@ -22,7 +22,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     record_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, frame INTEGER NOT NULL, time_s REAL NOT NULL,
     face_id INTEGER NOT NULL, x INTEGER, y INTEGER, w INTEGER, h INTEGER, face_score REAL, smile REAL, label TEXT,
-    scores TEXT, media TEXT, camera TEXT, topic TEXT, received_at REAL
+    scored INTEGER, scores TEXT, media TEXT, camera TEXT, topic TEXT, received_at REAL
 )
 """
 
@@ -49,8 +49,9 @@ class RecordStore:
             self._db.execute(SCHEMA)
             self._db.execute(ROOM_SCHEMA)
             present = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
-            if "face_score" not in present:  # a store written before detectors gave scores
-                self._db.execute("ALTER TABLE records ADD COLUMN face_score REAL")
+            for column, kind in (("face_score", "REAL"), ("scored", "INTEGER")):  # a store from before the column
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE records ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
             raise ReactlensError(f"{path} cannot be used as a store ({exc})", "pass a new --out path") from None
         self.stored = 0
@@ -75,6 +76,7 @@ class RecordStore:
                 r.get("face_score"),
                 r.get("smile"),
                 r.get("label"),
+                int(bool(r.get("scored", True))),
                 json.dumps(r.get("scores", {})),
                 r.get("media", ""),
                 camera,

@@ -19,7 +19,7 @@ from ..records import CSV_COLUMNS
 MANIFEST = "manifest.json"
 SCHEMA = "reactlens.batch/1"
 FORMATS = ("parquet", "csv")
-_INTEGER = ("frame", "face_id", "x", "y", "w", "h")
+_INTEGER = ("frame", "face_id", "x", "y", "w", "h", "scored")
 
 
 @dataclass

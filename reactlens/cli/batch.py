@@ -28,7 +28,7 @@ def batch(
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the results and manifest.json (a re-run resumes)."),
     profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile (default: video; photos for stills)."),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with \\[profiles.NAME] tables."),
     set_: List[str] = typer.Option([], "--set", help="Override an option, as for `reactlens run` (repeatable)."),
     address: Optional[str] = typer.Option(
         None, "--address", help="A Ray cluster: ray://HOST:10001 or auto. Default: a local Ray for this batch."

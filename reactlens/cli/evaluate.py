@@ -36,7 +36,7 @@ def evaluate(
     map_: List[str] = typer.Option([], "--map", help="Treat folder FOLDER as label LABEL: FOLDER=LABEL (repeatable)."),
     others: Optional[str] = typer.Option(None, "--others", help="Label for every other folder (e.g. neutral)."),
     profile: str = typer.Option("video", "--profile", "-p", help="Profile whose detector and classifier to use."),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with \\[profiles.NAME] tables."),
     set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.min_size=40."),
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Write each image's outcome to this CSV."),
     light: float = typer.Option(1.0, "--light", help="Darken every image to this share of its light, plus noise."),
@@ -103,7 +103,7 @@ def evaluate_detector(
     media: Optional[Path] = typer.Option(None, "--media", help="Folder of the files the XML names, if not beside it."),
     light: float = typer.Option(1.0, "--light", help="Darken every frame to this share of its light, plus noise."),
     profile: str = typer.Option("video", "--profile", "-p", help="Profile whose detector to use."),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with \\[profiles.NAME] tables."),
     set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.use=haar."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the figures."),
 ) -> None:

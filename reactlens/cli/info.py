@@ -73,7 +73,7 @@ def print_options(found: List[Plugin]) -> None:
 
 @app.command()
 def profiles(
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with \\[profiles.NAME] tables."),
     json_out: bool = typer.Option(False, "--json", help="Print the resolved profiles as JSON."),
 ) -> None:
     """List the profiles: built-in ones and those of --config."""

@@ -173,7 +173,7 @@ def run(
         help="Serve the screening live in a browser: 8765 for this machine only; 0.0.0.0:8765 for the network "
         "(with a token, and without the picture unless --set sinks.dashboard.view=true).",
     ),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with [profiles.NAME] tables."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML file with \\[profiles.NAME] tables."),
     set_: List[str] = typer.Option(
         [], "--set", help="Override an option: KIND.OPTION=VALUE or sinks.NAME.OPTION=VALUE (repeatable)."
     ),

@@ -1,0 +1,115 @@
+"""Each viewer scored a set number of times a second (``classifier.rate``), a slice of the audience per frame, the
+records between carrying the viewer's last scores and saying so."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from itertools import pairwise
+
+import numpy as np
+
+from reactlens.classify_rate import ClassifyRate
+
+from .conftest import assert_one_line_error, run_cli
+
+
+class Counting:
+    """A classifier whose every answer is new: the n-th face it scores gets smile probability n / 10000."""
+
+    labels = ("neutral", "smile")
+    smile_label = "smile"
+
+    def __init__(self) -> None:
+        self.scored = 0
+        self.calls = 0
+
+    def classify(self, image, boxes):
+        self.calls += 1
+        smile = (self.scored + np.arange(len(boxes), dtype=np.float32) + 1) / 10000.0
+        self.scored += len(boxes)
+        return np.stack([1 - smile, smile], axis=1).astype(np.float32)
+
+
+def test_a_full_house_is_scored_a_slice_a_frame_each_viewer_at_its_rate():
+    counting = Counting()
+    rated = ClassifyRate(counting, rate=5)
+    image = np.zeros((8, 8, 3), np.uint8)
+    viewers = list(range(100))
+    boxes = [(v, 0, 4, 4) for v in viewers]
+    last = {}
+    scored_at = defaultdict(list)
+    per_frame = []
+    for index in range(50):  # 2 s at 25 fps
+        time_s = index / 25
+        probs, scored = rated.score_viewers(image, boxes, viewers, time_s)
+        per_frame.append(int(scored.sum()))
+        for v in viewers:
+            if scored[v]:
+                scored_at[v].append(time_s)
+                last[v] = probs[v].copy()
+            else:  # carried: exactly the viewer's last scores
+                assert np.array_equal(probs[v], last[v])
+    assert counting.calls == sum(1 for n in per_frame if n)  # the faces due in a frame go in one batch
+    assert per_frame[0] == 100  # everyone is scored when first seen
+    # then 5 times a second each: a fifth of a second apart (to a frame), 10 or 11 times in 2 s
+    assert all(10 <= len(times) <= 11 for times in scored_at.values())
+    assert all(np.allclose(np.diff(times[1:]), 0.2, atol=0.04 + 1e-9) for times in scored_at.values())
+    # spread over the frames: 100 viewers × 5 / 25 fps = 20 a frame, never all at once
+    assert max(per_frame[1:]) <= 30 and min(per_frame[6:]) >= 10
+
+
+def test_a_viewer_back_after_missing_turns_is_scored_at_once_and_keeps_its_phase():
+    rated = ClassifyRate(Counting(), rate=2)
+    image = np.zeros((8, 8, 3), np.uint8)
+    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.0)
+    assert scored.tolist() == [True]
+    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.01)
+    assert scored.tolist() == [False]
+    first_due = (7 * 0.6180339887498949) % 1.0 * 0.5
+    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0)  # away for turns, back: due now
+    assert scored.tolist() == [True]
+    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0 + 0.01)
+    assert scored.tolist() == [False]
+    next_turn = first_due + 0.5 * np.ceil((3.0 - first_due) / 0.5 + 1e-9)
+    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], next_turn)
+    assert scored.tolist() == [True]
+
+
+def test_without_a_rate_or_a_tracker_every_face_is_scored_every_frame():
+    image = np.zeros((8, 8, 3), np.uint8)
+    for rated, ids in ((ClassifyRate(Counting(), rate=0), [0, 1]), (ClassifyRate(Counting(), rate=6), None)):
+        for index in range(5):
+            _, scored = rated.score_viewers(image, [(0, 0, 4, 4), (4, 0, 4, 4)], ids, index / 25)
+            assert scored.tolist() == [True, True]
+
+
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_csv_says_which_frames_scored_each_viewer(clip, tmp_path):
+    rated, every = tmp_path / "rated.csv", tmp_path / "every.csv"
+    result = run_cli("run", "--source", str(clip), "--csv", str(rated), "--no-audio", "--set", "classifier.rate=4")
+    assert result.returncode == 0, result.stderr
+    result = run_cli("run", "--source", str(clip), "--csv", str(every), "--no-audio")
+    assert result.returncode == 0, result.stderr
+    assert {r["scored"] for r in read_rows(every)} == {"1"}
+    by_viewer = defaultdict(list)
+    for row in read_rows(rated):
+        by_viewer[row["face_id"]].append(row)
+    assert by_viewer
+    for rows in by_viewer.values():
+        assert rows[0]["scored"] == "1"  # first seen: scored
+        turns = [float(r["time_s"]) for r in rows if r["scored"] == "1"]
+        assert all(b - a > 0.25 - 0.04 for a, b in pairwise(turns[1:]))  # then 4 a second (25 fps frames)
+        assert len(turns) < len(rows)
+        for before, row in pairwise(rows):  # a row not scored repeats the viewer's last scores
+            if row["scored"] == "0":
+                assert row["smile"] == before["smile"] and row["label"] == before["label"]
+
+
+def test_a_negative_rate_is_one_line(clip, tmp_path):
+    result = run_cli("run", "--source", str(clip), "--csv", str(tmp_path / "r.csv"), "--set", "classifier.rate=-1")
+    assert_one_line_error(result, "rate", "negative")
