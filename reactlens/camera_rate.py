@@ -11,8 +11,9 @@ the detector misses it (a turn, a hand, motion blur), template matching carries 
 scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the wrapped detector gives.
 
 A seated audience barely moves, and following hundreds of faces one by one costs more than a full scan. With
-``hold``, a face the detector has found twice in a row at the same place (within a tenth of its width) is held where
-it is between full scans, at no cost; the next full scan checks it (moved: followed again; not found: dropped).
+``hold``, a face the detector has found twice in a row at the same place (within a tenth of its width, or two pixels)
+is held where it is between full scans, at no cost; the next full scan checks it (moved: followed again; not found:
+dropped).
 With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
 screen's reflection) is taken only when the next full scan finds it at the same place too.
 
@@ -47,8 +48,10 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "hold": False,
     "confirm": False,
 }
-#: A face found again within this share of its width of where it was is still (``hold``).
+#: A face found again within this share of its width of where it was, or within ``HOLD_PX`` pixels (a detector's jitter
+#: on a 15-pixel face is 2 pixels), is still (``hold``).
 HOLD_SHIFT = 0.1
+HOLD_PX = 2
 #: Frames a source may skip (a live camera dropping frames) and still continue the same scene.
 MAX_GAP = 30
 
@@ -77,7 +80,7 @@ class _Known:
         """The detector found this face again: take its box, and note whether it stayed put."""
         x, y, w, _ = self.found.box
         nx, ny, _, _ = detection.box
-        self.still = max(abs(nx - x), abs(ny - y)) <= HOLD_SHIFT * max(w, 1)
+        self.still = max(abs(nx - x), abs(ny - y)) <= max(HOLD_SHIFT * w, HOLD_PX)
         self.found, self.misses = detection, 0
 
     @property
@@ -85,17 +88,19 @@ class _Known:
         return self.found.box
 
 
-def _distinct(faces: List[_Known], most: float = 0.3) -> List[_Known]:
+def _distinct(faces: List[_Known], held: Sequence[bool], most: float = 0.3) -> List[_Known]:
     """``faces`` without those overlapping an earlier one by ``most`` IoU or more (two followed faces that drifted
-    onto one), in order."""
-    if len(faces) < 2:
+    onto one), in order. A ``held`` face has not moved, so it is kept, and only the others are checked: against every
+    held face and the earlier ones kept (a full house of held faces costs nothing here)."""
+    moving = [i for i, h in enumerate(held) if not h]
+    if len(faces) < 2 or not moving:
         return faces
-    overlaps = iou_matrix([f.box for f in faces], [f.box for f in faces])
-    kept: List[int] = []
-    for i in range(len(faces)):
-        if not kept or overlaps[i, kept].max() < most:
+    overlaps = iou_matrix([faces[i].box for i in moving], [f.box for f in faces])
+    kept = [i for i, h in enumerate(held) if h]
+    for row, i in enumerate(moving):
+        if not kept or overlaps[row, kept].max() < most:
             kept.append(i)
-    return [faces[i] for i in kept]
+    return [faces[i] for i in sorted(kept)]
 
 
 class CameraRate(FaceDetector):
@@ -238,17 +243,19 @@ class CameraRate(FaceDetector):
         """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
         fresh = scanned is frame
         unconfirmed: List[Detection] = []
-        boxes = [k.box for k in self._known]  # kept in step with self._known: one array operation per detection
+        # kept in step with self._known, as one array: one array operation per detection
+        boxes = np.asarray([k.box for k in self._known], dtype=np.float64).reshape(-1, 4)
         matched = [False] * len(self._known)
         for detection in found:
-            overlaps = iou_matrix([detection.box], boxes)[0] if boxes else np.zeros(0)
+            overlaps = iou_matrix([detection.box], boxes)[0] if len(boxes) else np.zeros(0)
             best = int(np.argmax(overlaps)) if len(overlaps) else -1
             if best >= 0 and overlaps[best] >= 0.2:
                 matched[best] = True
                 if fresh:  # the scan's box is better than the followed one
                     same = self._known[best]
                     same.seen_again(detection)
-                    same.template = self._template(frame.image, detection.box)
+                    # a held face is never looked for between scans: no template until it moves
+                    same.template = None if self.hold and same.still else self._template(frame.image, detection.box)
                     boxes[best] = same.box
                 continue
             if not self._confirmed(detection, unconfirmed):
@@ -257,7 +264,7 @@ class CameraRate(FaceDetector):
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
             if fresh or self._follow(frame, known) is not None:
                 self._known.append(known)
-                boxes.append(known.box)
+                boxes = np.vstack([boxes, known.box])
                 matched.append(True)
         # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
         dropped = [k for k, m in zip(self._known, matched) if not m and self.hold and k.still]
@@ -291,7 +298,7 @@ class CameraRate(FaceDetector):
             if (self.hold and known.still) or self._follow(frame, known, redetect) is not None:
                 alive.append(known)
         lost = len(alive) < len(self._known)
-        self._known = _distinct(alive)
+        self._known = _distinct(alive, [self.hold and k.still for k in alive])
         step = max(1, frame.image.shape[1] // 128)  # a strided view first: area-averaging 1080p costs ms
         small = cv2.resize(frame.image[::step, ::step], (32, 18), interpolation=cv2.INTER_AREA)
         thumb = (cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small).astype(np.int16)

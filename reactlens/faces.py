@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -21,9 +21,9 @@ def iou(a: Box, b: Box) -> float:
     return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
-    """Intersection over union of every box of ``a`` with every box of ``b``: an ``(len(a), len(b))`` array, as
-    ``iou`` gives for one pair (hundreds of faces at once)."""
+def iou_matrix(a: Union[Sequence[Box], np.ndarray], b: Union[Sequence[Box], np.ndarray]) -> np.ndarray:
+    """Intersection over union of every box of ``a`` with every box of ``b`` (boxes, or ``(n, 4)`` arrays of them):
+    an ``(len(a), len(b))`` array, as ``iou`` gives for one pair (hundreds of faces at once)."""
     first = np.asarray(a, dtype=np.float64).reshape(-1, 1, 4)
     second = np.asarray(b, dtype=np.float64).reshape(1, -1, 4)
     ax, ay, aw, ah = (first[..., k] for k in range(4))

@@ -118,7 +118,7 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "source": {"use": "opencv"},
         "detector": dict(CAMERA_RATE_YUNET),
         # each viewer's expression scored 6 times a second, a slice of the house per frame
-        "classifier": {"use": "onnx", "rate": FULL_HOUSE_RATE, "threads": 2},
+        "classifier": {"use": "onnx", "rate": FULL_HOUSE_RATE},
         # a viewer hidden or looking away for minutes comes back to their seat under the same id
         "tracker": {"use": "viewers", "seat_s": FULL_HOUSE_SEAT_S},
         "audio": {"use": "laughter"},

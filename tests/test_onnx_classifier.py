@@ -93,3 +93,24 @@ def test_output_width_must_match_labels(tmp_path):
     onnx.save(loaded, str(model))
     with pytest.raises(ReactlensError, match=r"outputs shape \[1, 3\] but lists 2 labels"):
         OnnxClassifier(str(model))
+
+
+def test_openvino_and_onnx_runtime_give_the_shipped_model_the_same_answers_on_real_faces(shared):
+    import cv2
+
+    folder = shared / "datasets" / "smilesmiled"
+    paths = [p for label in ("smile", "neutral") for p in sorted((folder / label).glob("*.jpg"))[:100]]
+    if not paths:
+        pytest.skip("the shared SMILEsmileD faces are not here")
+    image = np.concatenate([cv2.imread(str(p)) for p in paths], axis=1)  # 200 faces side by side, 64 px each
+    boxes = [(64 * i, 0, 64, 64) for i in range(len(paths))]
+    fast = OnnxClassifier(runtime="openvino").classify(image, boxes)
+    reference = OnnxClassifier(runtime="onnxruntime").classify(image, boxes)
+    assert fast.shape == reference.shape == (len(paths), 2)
+    assert np.abs(fast - reference).max() < 0.01
+    assert (fast.argmax(axis=1) == reference.argmax(axis=1)).all()
+
+
+def test_an_unknown_runtime_is_named():
+    with pytest.raises(ReactlensError, match=r"runtime 'tensorrt' is not known.*openvino, onnxruntime"):
+        OnnxClassifier(runtime="tensorrt")

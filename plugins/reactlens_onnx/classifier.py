@@ -1,8 +1,9 @@
-"""Expression classification with ONNX Runtime, configured entirely by the model's own metadata."""
+"""Expression classification of ONNX models, configured entirely by the model's own metadata, run by OpenVINO (or
+ONNX Runtime)."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from reactlens_models import model_path
@@ -12,7 +13,7 @@ from reactlens.errors import ReactlensError
 from reactlens.faces import crop_faces
 
 from .metadata import MetadataError, ModelSpec, parse_metadata
-from .session import open_session
+from .session import RUNTIMES, open_session, openvino_runner
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -29,11 +30,13 @@ MAX_BATCH = 64
 class OnnxClassifier(ExpressionClassifier):
     """Scores face crops with an ONNX model; see ``reactlens_onnx.metadata`` for the keys it reads.
 
-    ``model``: path of the .onnx file (default: the shipped smile-net). ``threads``: ONNX Runtime
-    intra-op threads.
+    ``model``: path of the .onnx file (default: the shipped smile-net). ``threads``: threads a batch runs on.
+    ``runtime``: ``openvino`` (default, ~3× faster on smile-net) or ``onnxruntime`` (``session.RUNTIMES``).
     """
 
-    def __init__(self, model: Optional[str] = None, threads: int = 1) -> None:
+    def __init__(self, model: Optional[str] = None, threads: int = 1, runtime: str = "openvino") -> None:
+        if runtime not in RUNTIMES:
+            raise ReactlensError(f"classifier runtime '{runtime}' is not known", f"use one of: {', '.join(RUNTIMES)}")
         self.path = str(model) if model else str(model_path())
         self.session = open_session(self.path, threads, option="classifier.model")
         inputs = self.session.get_inputs()
@@ -54,6 +57,9 @@ class OnnxClassifier(ExpressionClassifier):
         axis_shape = (1, channels, 1, 1) if self.spec.layout == "NCHW" else (1, 1, 1, channels)
         self._mean = np.asarray(self.spec.mean, dtype=np.float32).reshape(axis_shape)
         self._inv_std = (1.0 / np.asarray(self.spec.std, dtype=np.float32)).reshape(axis_shape)
+        self._infer: Callable[[np.ndarray], np.ndarray] = self._on_onnxruntime
+        if runtime == "openvino":
+            self._infer = openvino_runner(self.path, threads)
         width, height = self.spec.size
         probe = np.zeros((self.batch_fixed or 1, height, width, 3), dtype=np.uint8)
         out = self._run(self._tensor(probe if channels == 3 else probe[..., 0]))
@@ -78,10 +84,12 @@ class OnnxClassifier(ExpressionClassifier):
         step = MAX_BATCH  # a model of a fixed batch size: run whole when the batch fits, else face by face
         if self.batch_fixed:
             step = self.batch_fixed if len(tensor) == self.batch_fixed else 1
-        run = self.session.run
-        parts = [run(None, {self.input_name: tensor[i : i + step]})[0] for i in range(0, len(tensor), step)]
+        parts = [self._infer(tensor[i : i + step]) for i in range(0, len(tensor), step)]
         out = np.asarray(np.concatenate(parts, axis=0) if len(parts) != 1 else parts[0], dtype=np.float32)
         return softmax(out) if self.spec.output == "logits" else out
+
+    def _on_onnxruntime(self, tensor: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: tensor})[0]
 
     def preprocess(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """The model's input tensor for these faces."""
