@@ -1,16 +1,17 @@
 """What the live dashboard costs the screening, and how fast a collector's page follows eight cameras.
 
-    python benchmarks/dashboard.py [--runs 5] [--cameras 8] [--seconds 20]
+    python benchmarks/dashboard.py [--runs 5] [--cameras 8] [--seconds 20] [--clip FILE --profile NAME]
 
-1. Loop fps on real clips screened as fast as the machine allows (profile ``video``, results to CSV, no
-   sound), without the dashboard and with it open in Debian's Chromium (picture, curve, numbers), runs
-   alternating, ``--runs`` of each; medians. Each clip is played ``--repeat`` times in a row (re-encoded
-   once, the same file for both) so that a run lasts long enough to measure the steady state; the first
-   ``WARMUP`` frames are not counted, and with the dashboard the first frame waits for the page to
-   connect, so every measured frame is screened while the browser watches.
+1. Loop fps on real clips (``--clip``, repeatable; default: three shared clips) screened as fast as the machine
+   allows (``--profile``, default ``video``; a full house: ``--clip build/full_house/full_house_1.mp4 --profile
+   full-house``, 374 boxes a frame; results to CSV, no sound), without the dashboard and with it open in Debian's
+   Chromium (picture, curve, numbers), runs alternating, ``--runs`` of each; medians. Each clip is played
+   ``--repeat`` times in a row (re-encoded once, the same file for both) so that a run lasts long enough to measure
+   the steady state; the first ``WARMUP`` frames are not counted, and with the dashboard the first frame waits for
+   the page to connect, so every measured frame is screened while the browser watches.
 2. ``reactlens collect --dashboard``'s page in Chromium while ``--cameras`` cameras publish through mosquitto
    for ``--seconds`` at 30 fps with 3 viewers each (paced in real time): the page's update rate, its longest
-   gap between updates, and whether every record reached the store.
+   gap between updates, and whether every record reached the store (``--cameras 0``: not run).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def cpu_s(tasks: list) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def screen(clip: Path, folder: Path, browser: Browser | None) -> tuple:
+def screen(clip: Path, folder: Path, browser: Browser | None, profile: str) -> tuple:
     """Loop fps over the frames screened while the page (if any) watched, pictures encoded per second,
     and the CPU Chromium and the dashboard's threads took meanwhile, in cores."""
     overrides = {
@@ -75,7 +76,7 @@ def screen(clip: Path, folder: Path, browser: Browser | None) -> tuple:
     }
     if browser is not None:
         overrides["sinks.dashboard.listen"] = "0"
-    screening = Screening(ProfileBook().resolve("video", overrides), get_host())
+    screening = Screening(ProfileBook().resolve(profile, overrides), get_host())
     sink = next((s.instance for s in screening.sinks if s.spec.use == "dashboard"), None)
     watching = threading.Event()
     marks: dict = {}
@@ -115,19 +116,20 @@ def screen(clip: Path, folder: Path, browser: Browser | None) -> tuple:
     return (f1 - f0) / (t1 - t0), pictures / (t1 - t0), cores
 
 
-def loop_cost(browser: Browser, runs: int, repeat: int) -> None:
+def loop_cost(browser: Browser, runs: int, repeat: int, clips: list, profile: str) -> None:
     print(
         f"| clip (played {repeat}×) | fps without | fps with the dashboard open | ratio | pictures sent / s "
         "| CPU of Chromium and the dashboard's threads |"
     )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in CLIPS:
-            clip = repeat_clip(SHARED / "media" / name, repeat, Path(tmp) / f"{name}-x{repeat}.mp4")
+        for source in clips:
+            name = source.name
+            clip = repeat_clip(source, repeat, Path(tmp) / f"{name}-x{repeat}.mp4")
             without, with_, drawn, cost = [], [], [], []
             for _ in range(runs):
-                without.append(screen(clip, Path(tmp), None)[0])
-                fps, pictures, cores = screen(clip, Path(tmp), browser)
+                without.append(screen(clip, Path(tmp), None, profile)[0])
+                fps, pictures, cores = screen(clip, Path(tmp), browser, profile)
                 with_.append(fps)
                 drawn.append(pictures)
                 cost.append(cores)
@@ -197,12 +199,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=4)
     parser.add_argument("--cameras", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clip", type=Path, action="append", help="a clip to screen (repeatable)")
+    parser.add_argument("--profile", default="video", help="the profile the clips are screened with")
     args = parser.parse_args()
+    clips = args.clip or [SHARED / "media" / name for name in CLIPS]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        loop_cost(browser, args.runs, args.repeat)
-        fleet(browser, args.cameras, args.seconds)
+        loop_cost(browser, args.runs, args.repeat, clips, args.profile)
+        if args.cameras:
+            fleet(browser, args.cameras, args.seconds)
         browser.close()
 
 

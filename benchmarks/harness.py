@@ -16,7 +16,7 @@ For every clip it runs, each in a fresh process (so peak memory is the run's own
   full resolution, still faces held between full scans, each viewer scored 6 times a second, seats kept);
 * **live**: the `video` profile fed like a camera, with the `webcam` profile's detector (background scans;
   the file replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink
-  latency.
+  latency; on the full-house clips, the `full-house` profile's components with background scans.
 
 It reports end-to-end fps, time per stage (waiting for decoded frames, detection, classification,
 tracking, sinks), faces per frame, peak memory, and recall: the share of the hand-checked faces in
@@ -218,6 +218,9 @@ def benchmark(
         }
         webcam = BUILTIN_PROFILES["webcam"]["detector"]
         live = {**base, "overrides": {"detector": dict(webcam), **overrides, "source.live": True}}
+        if name in FULL_HOUSE:  # a live full house: the full-house profile's components, scans on a second thread
+            scanning = {**house["detector"], "background_scan": True}
+            live = {**base, "overrides": {**full_house["overrides"], "detector": scanning, "source.live": True}}
         entry = {}
         for label, spec in (
             ("seed", seed),

@@ -1,4 +1,4 @@
-"""How big report.html gets and how fast Chromium draws it, for a 2-hour film and 60 viewers.
+"""How long ``reactlens report`` takes, its peak memory, how big report.html gets and how fast Chromium draws it.
 
     python benchmarks/report_render.py [--minutes 120] [--viewers 60] [--fps 5] [--runs 5]
 
@@ -7,7 +7,8 @@ Builds the results of a screening of a ``--minutes`` film by ``--viewers`` viewe
 at), runs ``reactlens report`` on them — alone, with a seven-label classifier's results, and ``--versus``
 a second audience — and opens each report.html in Debian's Chromium through Playwright ``--runs`` times:
 the time from navigation to the page's charts being drawn (``document.body.dataset.ready``, set by the
-page's script after the last chart), median. Also the report's wall time and the file's size.
+page's script after the last chart), median. Also the report's wall time, its peak memory and the file's size. A full
+house: ``--viewers 500 --fps 1``.
 """
 
 from __future__ import annotations
@@ -99,21 +100,25 @@ def main() -> None:
             "seven labels, one audience": [str(emotions)],
             "smile-net, --versus a second audience": [str(smile), "--versus", str(other)],
         }
-        print("| report | report wall time | report.html | Chromium draws it (median) |")
-        print("|---|---|---|---|")
+        print("| report | report wall time | peak memory | report.html | Chromium draws it (median) |")
+        print("|---|---|---|---|---|")
         for name, args_ in cases.items():
             out = root / name.replace(" ", "_").replace(",", "")
             started = time.perf_counter()
-            subprocess.run(
+            child = subprocess.Popen(
                 [sys.executable, "-m", "reactlens", "report", *args_, "--out", str(out)],
-                check=True,
-                capture_output=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
+            _, status, usage = os.wait4(child.pid, 0)  # this report's own peak memory
+            child.returncode = os.waitstatus_to_exitcode(status)
+            if child.returncode:
+                raise SystemExit(f"reactlens report failed ({child.returncode}) on {name}")
             wall = time.perf_counter() - started
             html = out / "report.html"
             times = render_ms(html, args.runs)
             print(
-                f"| {name} | {wall:.1f} s | {html.stat().st_size / 1e6:.2f} MB | "
+                f"| {name} | {wall:.1f} s | {usage.ru_maxrss / 1024:.0f} MB | {html.stat().st_size / 1e6:.2f} MB | "
                 f"{statistics.median(times):.0f} ms (of {', '.join(f'{t:.0f}' for t in times)}) |"
             )
 

@@ -103,7 +103,8 @@ def main() -> int:
             frame = Frame(picture, index, time_s, time.monotonic())
             boxes = [d.box for d in detector.detect(frame)]
             ids = tracker.update(frame, boxes)
-            visible = [i for i in range(len(faces)) if i not in set(hidden)]
+            gone = set(hidden)
+            visible = [i for i in range(len(faces)) if i not in gone]
             if boxes:
                 overlap = iou_matrix([faces[i] for i in visible], boxes)
                 for row, face in enumerate(visible):

@@ -11,9 +11,9 @@ the detector misses it (a turn, a hand, motion blur), template matching carries 
 scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the wrapped detector gives.
 
 A seated audience barely moves, and following hundreds of faces one by one costs more than a full scan. With
-``hold``, a face the detector has found twice in a row at the same place (within a tenth of its width, or two pixels)
-is held where it is between full scans, at no cost; the next full scan checks it (moved: followed again; not found:
-dropped).
+``hold``, a face a full scan finds is held where it is until the next full scan, at no cost, and that scan checks it:
+found at the same place (within a tenth of its width, or two pixels), held again; moved, followed as above until found
+twice at the same place; not found, dropped.
 With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
 screen's reflection) is taken only when the next full scan finds it at the same place too.
 
@@ -260,9 +260,12 @@ class CameraRate(FaceDetector):
                 continue
             if not self._confirmed(detection, unconfirmed):
                 continue
-            known = _Known(detection, template=self._template(scanned.image, detection.box))
+            if self.hold:  # held from the scan that finds it; the next scan checks it
+                known = _Known(detection, still=True)
+            else:
+                known = _Known(detection, template=self._template(scanned.image, detection.box))
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
-            if fresh or self._follow(frame, known) is not None:
+            if fresh or self.hold or self._follow(frame, known) is not None:
                 self._known.append(known)
                 boxes = np.vstack([boxes, known.box])
                 matched.append(True)
