@@ -117,7 +117,13 @@ class ViewerTracker(Tracker):
         if self.seats:
             self.seats = [s for s in self.seats if now - s.last_seen <= self.seat_s]
         ids = [-1] * len(boxes)
-        for track, bi in self._matched(self.tracks, [t.predicted(now) for t in self.tracks], boxes, ids):
+        where = [t.predicted(now) for t in self.tracks]
+        found = self._unmoved(where, boxes, ids)  # a held face's box is the same box: no need to score it
+        if -1 in ids and len(found) < len(self.tracks):
+            taken = {id(track) for track, _ in found}
+            rest = [i for i, t in enumerate(self.tracks) if id(t) not in taken]
+            found += self._matched([self.tracks[i] for i in rest], [where[i] for i in rest], boxes, ids)
+        for track, bi in found:
             dt = now - track.last_seen
             new = boxes[bi]
             if 0 < dt <= 0.5:
@@ -140,6 +146,20 @@ class ViewerTracker(Tracker):
                 ids[bi] = self.next_id
                 self.next_id += 1
         return ids
+
+    def _unmoved(self, where: List[Box], boxes: Sequence[Box], ids: List[int]) -> List[Tuple[Track, int]]:
+        """Boxes exactly where a viewer is expected (the best match there can be, so greedy matching would take
+        them first), given that viewer's id; each viewer matched, with its box's index."""
+        expected: dict = {}
+        for track, box in zip(self.tracks, where):
+            expected.setdefault(box, track)
+        matched: List[Tuple[Track, int]] = []
+        for bi, box in enumerate(boxes):
+            track = expected.pop(box_of(box), None)
+            if track is not None:
+                ids[bi] = track.track_id
+                matched.append((track, bi))
+        return matched
 
     def _matched(
         self, viewers: List[Track], where: List[Box], boxes: Sequence[Box], ids: List[int]
