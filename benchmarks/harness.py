@@ -213,7 +213,7 @@ def benchmark(
             "overrides": {
                 "detector": SEED_DETECTOR,
                 "tracker": "none",
-                "classifier": {"use": "onnx", "model": str(seed_model), "threads": 1},
+                "classifier": {"use": "onnx", "model": str(seed_model), "threads": 1, "runtime": "onnxruntime"},
             },
         }
         webcam = BUILTIN_PROFILES["webcam"]["detector"]
