@@ -7,7 +7,9 @@ record carries the viewer's last scores and says so (``Record.scored`` is False,
 viewer's turn is offset by its id, so a full house that appears in one frame is scored a slice per frame, not all
 at once every ``1 / rate`` seconds; the faces due in a frame go to the classifier in one batch.
 
-``rate`` = 0 (the default), or a screening without a tracker, scores every face in every frame.
+``rate`` = 0 (the default), or a screening without a tracker, scores every face in every frame. A rate is at least 1
+a second: the report and the live dashboard read only the scored records, and count a viewer in each second they
+were scored in.
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ class ClassifyRate:
 
     def __init__(self, classifier: Any, rate: float = 0.0) -> None:
         rate = float(rate)
-        if rate < 0:
-            raise ReactlensError(f"classifier rate {rate} is negative", "use a rate per second, or 0 for every frame")
+        if rate < 0 or 0 < rate < 1:  # the report and the dashboard need each viewer scored every second
+            raise ReactlensError(
+                f"classifier rate {rate:g} is not 0 or at least 1",
+                "use a rate of 1 or more a second, or 0 for every frame",
+            )
         self.classifier = classifier
         self.rate = rate
         self.labels = classifier.labels

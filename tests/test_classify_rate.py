@@ -110,6 +110,27 @@ def test_the_csv_says_which_frames_scored_each_viewer(clip, tmp_path):
                 assert row["smile"] == before["smile"] and row["label"] == before["label"]
 
 
-def test_a_negative_rate_is_one_line(clip, tmp_path):
-    result = run_cli("run", "--source", str(clip), "--csv", str(tmp_path / "r.csv"), "--set", "classifier.rate=-1")
-    assert_one_line_error(result, "rate", "negative")
+def test_a_rate_below_one_a_second_is_one_line(clip, tmp_path):
+    for rate in ("-1", "0.5"):
+        result = run_cli(
+            "run", "--source", str(clip), "--csv", str(tmp_path / "r.csv"), "--set", f"classifier.rate={rate}"
+        )
+        assert_one_line_error(result, "classifier rate", "is not 0 or at least 1")
+
+
+def test_the_report_reads_only_the_scored_rows(tmp_path):
+    from reactlens.records import Record, csv_header, csv_row
+    from reactlens.report.load import load_results
+
+    path = tmp_path / "rated.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(csv_header(("neutral", "smile")))
+        for frame in range(50):
+            scored = frame % 5 == 0
+            smile = 0.1 if scored else 0.9  # a carried row that disagreed would show in the report
+            scores = {"neutral": 1 - smile, "smile": smile}
+            record = Record("s", frame, frame / 25, 0, 1, 1, 9, 9, smile, "neutral", scores, scored=scored)
+            writer.writerow(csv_row(record, ("neutral", "smile")))
+    results = load_results([str(path)])
+    assert len(results.data) == 10 and (results.data["score_smile"] == 0.1).all()

@@ -73,7 +73,8 @@ class DashboardSink(ResultSink):
         if session is None:
             raise RuntimeError("DashboardSink.write called before open")
         labels = session.labels
-        faces = [(r.face_id, [r.scores[label] for label in labels]) for r in records]
+        # a record that carries its viewer's last scores (a classifier rate) adds nothing to the curve
+        faces = [(r.face_id, [r.scores[label] for label in labels]) for r in records if r.scored]
         time_s = frame.time_s + session.media_offset_s
         self.board.add_frame(
             self.camera, session.session_id, labels, session.smile_label, session.media_title, time_s, faces

@@ -140,7 +140,8 @@ class Board:
     def add_records(self, camera: str, records: Sequence[Mapping[str, Any]]) -> None:
         """Face records as messages carry them (``reactlens.messages``), in the order they were sent."""
         with self._lock:
-            for (session_id, number), group in itertools.groupby(records, key=_frame_key):
+            scored = [r for r in records if r.get("scored", True)]  # carried scores add nothing to the curve
+            for (session_id, number), group in itertools.groupby(scored, key=_frame_key):
                 faces = list(group)
                 first = faces[0]
                 labels = list(first["scores"])

@@ -40,9 +40,25 @@ class Results:
         return SCORE_PREFIX + label
 
 
+#: Rows of a CSV read at a time: a full house's records are read a slice at a time, each keeping only its scored rows.
+CSV_CHUNK = 500_000
+
+
+def scored_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a classifier scored: those of a ``scored`` column of 0 carry a viewer's last scores (a classifier
+    ``rate``) and add nothing; results without the column were all scored."""
+    if "scored" not in frame.columns:
+        return frame
+    carried = pd.to_numeric(frame["scored"], errors="coerce") == 0
+    return frame[~carried] if carried.any() else frame
+
+
 def _read_csv(path: str) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype={"session_id": str, "label": str, "media": str}, keep_default_na=False)
+        chunks = pd.read_csv(
+            path, dtype={"session_id": str, "label": str, "media": str}, keep_default_na=False, chunksize=CSV_CHUNK
+        )
+        return pd.concat([scored_only(chunk) for chunk in chunks], ignore_index=True)
     except pd.errors.EmptyDataError:
         raise ReactlensError(f"{path} is empty", "pass a CSV written by `reactlens run`") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -111,7 +127,7 @@ def _read(path: str) -> pd.DataFrame:
         )
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns):
         frame[SCORE_PREFIX + "smile"] = frame["smile"]
-    return frame
+    return scored_only(frame)
 
 
 def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
