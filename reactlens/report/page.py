@@ -18,7 +18,7 @@ from .bootstrap import LEVEL
 from .colours import B_RGB, LAUGH_RGB, label_colours
 from .compare import MIN_RUN_S, Comparison
 from .grid import timestamp
-from .room import VIEWER_WINDOW_S
+from .room import SILENT_SHARE, VIEWER_WINDOW_S
 
 
 def _static(name: str) -> str:
@@ -129,15 +129,36 @@ def _room_section(audience: Audience, top: int = 10) -> str:
             f"<h2>Laughs: {name}</h2><p>No room sound was recorded: laughs here are a visual estimate "
             "(a smile score that climbs fast past 0.85).</p>"
         )
-    columns = ["timestamp", "session_id", "strength", "viewers_laughed", "viewers_present", "share", "film"]
-    headings = ["time", "session", "strength", "viewers laughed", "present", "share laughed", "the film's own?"]
+    columns = ["timestamp", "session_id", "strength", "viewers_laughed", "viewers_present", "share", "film", "doubt"]
+    headings = [
+        "time",
+        "session",
+        "strength",
+        "viewers laughed",
+        "present",
+        "share laughed",
+        "the film's own?",
+        "doubtful?",
+    ]
 
     def rows(order: list) -> list:
         ranked = room.laughs.sort_values(order, ascending=False).head(top)
         return [
-            {**r, "share": _pct(r["share_laughed"]), "film": "yes: not counted" if r["in_film"] else ""}
+            {
+                **r,
+                "share": _pct(r["share_laughed"]),
+                "film": "yes: not counted" if r["in_film"] else "",
+                "doubt": "no face laughed" if r["doubtful"] else "",
+            }
             for r in ranked.to_dict(orient="records")
         ]
+
+    silent = [
+        {**r, "share": _pct(r["peak_share"]), "seconds": f"{r['end_s'] - r['start_s']:.0f} s"}
+        for r in room.silent.sort_values("peak_share", ascending=False).head(top).to_dict(orient="records")
+    ]
+    silent_columns = ["timestamp", "session_id", "seconds", "share", "viewers_smiling", "viewers_present"]
+    silent_headings = ["time", "session", "for", "share smiling", "viewers smiling", "present"]
 
     minutes = [
         {
@@ -150,13 +171,18 @@ def _room_section(audience: Audience, top: int = 10) -> str:
     return (
         f"<h2>Room laughs: {name}</h2><p>{room.heard} laughs heard, <b>{room.per_minute:.1f} per minute</b> "
         f"of sound. A viewer laughed with a room laugh when their smile was on within {VIEWER_WINDOW_S:g} s of it. "
-        "Laughs that coincide with the film's own (given its file) are the film's and not counted.</p>"
+        "Laughs that coincide with the film's own (given its file) are the film's and not counted. "
+        f"{int(room.laughs['doubtful'].sum())} of the room laughs are doubtful: faces were visible and none laughed "
+        "(a cough taken for a laugh, or a laugh off camera).</p>"
         "<h3>Strongest</h3>"
         + _table(rows(["strength", "share_laughed"]), columns, headings)
         + "<h3>Most viewers laughing</h3>"
         + _table(rows(["share_laughed", "strength"]), columns, headings)
         + "<h3>Per minute</h3>"
         + _table(minutes, ["from", "laughs", "per minute"])
+        + f"<h3>Silent laughs</h3><p>{len(room.silent)} moments when {SILENT_SHARE:.0%} or more of the viewers "
+        f"present smiled together, the room was heard, and no room laugh came within {VIEWER_WINDOW_S:g} s.</p>"
+        + (_table(silent, silent_columns, silent_headings) if silent else "")
     )
 
 

@@ -8,6 +8,12 @@ laughter on screen) is the film's, marked ``in_film`` and not counted as the aud
 laughed** at a room laugh when they were present and their smile (the smile label, shown as ``signal``
 defines it) was on at some second from ``VIEWER_WINDOW_S`` before the laugh began until
 ``VIEWER_WINDOW_S`` after it ended.
+
+Seen and heard together: a room laugh of the audience that no present viewer's face confirms, in a session where at
+least ``DOUBT_VIEWERS`` faces were visible, is **doubtful** (a cough the detector took for a laugh, or a laugh off
+camera). The converse, a **silent laugh**, is a moment when at least ``SILENT_SHARE`` of at least ``SILENT_VIEWERS``
+present viewers smiled while the room's sound was heard and no room laugh (the audience's or the film's) came within
+``VIEWER_WINDOW_S``: the audience smiled without laughing aloud, or the microphone missed it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ VIEWER_WINDOW_S = 1.0
 MINUTE_S = 60
 #: Seconds by which a room laugh may miss a film laugh and still be the film's (the room hears it late).
 FILM_SLACK_S = 0.5
+#: Faces that must be visible for a room laugh no face confirms to be doubtful.
+DOUBT_VIEWERS = 3
+#: A silent laugh: at least this share of the present viewers smiling, of at least ``SILENT_VIEWERS`` present.
+SILENT_SHARE = 0.3
+SILENT_VIEWERS = 3
 
 
 @dataclass
@@ -42,6 +53,8 @@ class Room:
     per_minute: float
     #: Laughs per minute in each ``MINUTE_S`` window of the media timeline.
     by_minute: pd.DataFrame
+    #: Moments many faces smiled together while nothing was heard (see the module docstring).
+    silent: pd.DataFrame
 
     @property
     def heard(self) -> int:
@@ -56,11 +69,16 @@ class Room:
             "label": self.label,
             "laughs": self.heard,
             "laughs_in_film": int(self.laughs["in_film"].astype(bool).sum()),
+            "laughs_doubtful": int(self.laughs["doubtful"].astype(bool).sum()),
+            "silent_laughs": self.silent.to_dict(orient="records"),
             "laughs_per_minute": round(self.per_minute, 3),
             "by_minute": self.by_minute.to_dict(orient="records"),
             "top_by_strength": ranked.head(top).to_dict(orient="records"),
             "top_by_share_laughed": by_share.head(top).to_dict(orient="records"),
             "viewer_laugh": f"the viewer's smile is on within {VIEWER_WINDOW_S:g} s of the room laugh",
+            "doubtful": f"an audience laugh no present face confirms, with {DOUBT_VIEWERS} or more faces visible",
+            "silent_laugh": f"{SILENT_SHARE:.0%} or more of {SILENT_VIEWERS} or more present viewers smiling, "
+            f"the room heard, no room laugh within {VIEWER_WINDOW_S:g} s",
         }
 
 
@@ -122,6 +140,16 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
             "share_laughed",
         ],
     )
+    laughs["doubtful"] = (
+        ~laughs["in_film"].astype(bool)
+        & (laughs["viewers_present"] >= DOUBT_VIEWERS)
+        & (laughs["viewers_laughed"] == 0)
+    )
+    # what each session heard: its room laughs and the film's own (a smile at the film's laugh track is not silent)
+    heard_spans: Dict[str, List[tuple]] = {session: list(film_spans) for session in sessions}
+    for session, start, end in zip(laughs["session_id"], laughs["start_s"], laughs["end_s"]):
+        heard_spans[session].append((start, end))
+    silent = _silent(grid, showing, sessions, listening, heard_spans)
     minutes_listened = listening.sum() / 60.0
     audience = laughs[~laughs["in_film"].astype(bool)]
     starts = audience["start_s"].to_numpy(dtype=float)
@@ -134,7 +162,7 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
         {"from_s": bins[:-1], "laughs": counts, "minutes_listened": listened.round(3), "per_minute": rate.round(3)}
     )
     per_minute = len(audience) / minutes_listened if minutes_listened else 0.0
-    return Room(label, curve, laughs, per_minute, by_minute)
+    return Room(label, curve, laughs, per_minute, by_minute, silent)
 
 
 def _viewers(grid: Grid, showing: Optional[np.ndarray], session: str, start: float, end: float) -> Dict[str, Any]:
@@ -151,3 +179,51 @@ def _viewers(grid: Grid, showing: Optional[np.ndarray], session: str, start: flo
         "viewers_laughed": int(laughed.sum()),
         "share_laughed": round(float(laughed.sum() / count), 4) if count else 0.0,
     }
+
+
+def _silent(
+    grid: Grid,
+    showing: Optional[np.ndarray],
+    sessions: Dict[str, int],
+    listening: np.ndarray,
+    heard: Dict[str, List[tuple]],
+) -> pd.DataFrame:
+    """Silent laughs: runs of seconds when enough present viewers of a session smiled, its sound was heard, and no
+    room laugh came within ``VIEWER_WINDOW_S`` (see the module docstring)."""
+    columns = ["session_id", "start_s", "end_s", "timestamp", "peak_share", "viewers_present", "viewers_smiling"]
+    if showing is None:
+        return pd.DataFrame(columns=columns)
+    rows: List[Dict[str, Any]] = []
+    seconds = grid.seconds
+    for session, number in sessions.items():
+        mine = np.array([s == session for s in grid.sessions], dtype=bool)
+        present = grid.present[mine].sum(axis=0)
+        smiling = (showing[mine] * grid.present[mine]).astype(bool).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(present > 0, smiling / np.maximum(present, 1), 0.0)
+        hit = (present >= SILENT_VIEWERS) & (share >= SILENT_SHARE) & listening[number]
+        spans = heard.get(session, [])
+        start = None
+        for i in range(len(seconds) + 1):
+            if i < len(seconds) and hit[i]:
+                start = i if start is None else start
+                continue
+            if start is None:
+                continue
+            first, last = float(seconds[start]), float(seconds[i - 1]) + 1.0
+            start, run = None, slice(start, i)
+            near = any(a - VIEWER_WINDOW_S < last and first < b + VIEWER_WINDOW_S for a, b in spans)
+            if not near:
+                peak = int(np.argmax(share[run])) + run.start
+                rows.append(
+                    {
+                        "session_id": session,
+                        "start_s": first,
+                        "end_s": last,
+                        "timestamp": timestamp(max(first, 0.0)),
+                        "peak_share": round(float(share[peak]), 4),
+                        "viewers_present": int(present[peak]),
+                        "viewers_smiling": int(smiling[peak]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)
