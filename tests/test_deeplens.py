@@ -99,7 +99,7 @@ def test_device_smile_net_agrees_with_onnx_runtime(device):
     from reactlens_deeplens.classifier import DeepLensSmileNet
     from reactlens_onnx.classifier import OnnxClassifier
 
-    on_device, desktop = DeepLensSmileNet(), OnnxClassifier()
+    on_device, desktop = DeepLensSmileNet(), OnnxClassifier(runtime="onnxruntime")
     assert on_device.labels == desktop.labels
     for sample in sample_faces():
         if sample.boxes:

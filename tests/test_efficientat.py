@@ -10,6 +10,7 @@ import pytest
 from reactlens_audio.efficientat import EfficientAtDetector
 from reactlens_audio.mel import HOP, MELS, RATE, MelFrontEnd
 
+from reactlens.errors import ReactlensError
 from reactlens.room import read_sound
 from reactlens.testing import check_audio_detector
 
@@ -58,3 +59,18 @@ def test_a_missing_or_wrong_model_or_an_unknown_event_is_one_line(clip, tmp_path
     result = run_cli(*base, "--set", "audio=efficientat", "--set", "audio.label=cheering")
     assert_one_line_error(result, "audio label 'cheering'", "laughter, applause")
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_the_trained_head_scores_probabilities_and_a_bad_head_file_is_named(tmp_path):
+    detector = EfficientAtDetector(decision="head")
+    assert (detector.on, detector.off) == (0.98, 0.49)  # its thresholds, chosen on the tuning mixtures
+    laugh = read_sound(str(HEDGEWARS / "Surfer" / "Laugh.ogg"), RATE)
+    scores = detector.score(np.stack([window_of(laugh, detector), np.zeros(int(detector.window_s * RATE), np.float32)]))
+    assert ((scores >= 0) & (scores <= 1)).all() and scores[0] > scores[1]
+    for text, problem in (("{not json", "is not a laughter head"), ('{"mean": [1]}', "is not a laughter head")):
+        bad = tmp_path / "head.json"
+        bad.write_text(text)
+        with pytest.raises(ReactlensError, match=problem):
+            EfficientAtDetector(decision="head", head=str(bad))
+    with pytest.raises(ReactlensError, match=r"laughter head .* not found"):
+        EfficientAtDetector(decision="head", head=str(tmp_path / "missing.json"))

