@@ -46,6 +46,13 @@ def absences(faces: int, seconds: float, rng: np.random.Generator) -> List[Tuple
     return spans
 
 
+def around(box: Tuple[int, int, int, int]) -> Tuple[slice, slice]:
+    """The face's box and a quarter of its width around it, as array slices."""
+    x, y, w, h = box
+    pad = w // 4
+    return slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad)
+
+
 def main() -> int:
     from reactlens.components import Frame
     from reactlens.faces import iou_matrix
@@ -67,9 +74,8 @@ def main() -> int:
     seconds = args.minutes * 60.0
     spans = absences(len(faces), seconds, rng)
     hidden_look = image.copy()
-    for x, y, w, h in faces:  # each face blurred away, as the detector loses a face that turns or looks down
-        pad = w // 4
-        region = (slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad))
+    regions = [around(box) for box in faces]
+    for region in regions:  # each face blurred away, as the detector loses a face that turns or looks down
         hidden_look[region] = cv2.GaussianBlur(image[region], (0, 0), 6)
     noise = [rng.normal(0.0, 1.0, image.shape).astype(np.float32) for _ in range(6)]
     print(f"  {len(faces)} viewers, {len(spans)} absences, {seconds:.0f} s at {FPS} fps", file=sys.stderr)
@@ -95,10 +101,7 @@ def main() -> int:
             hidden = [face for face, a, b in spans if a <= time_s < b]
             picture = image.copy()
             for face in hidden:
-                x, y, w, h = faces[face]
-                pad = w // 4
-                region = (slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad))
-                picture[region] = hidden_look[region]
+                picture[regions[face]] = hidden_look[regions[face]]
             picture = np.clip(picture + noise[index % len(noise)], 0, 255).astype(np.uint8)
             frame = Frame(picture, index, time_s, time.monotonic())
             boxes = [d.box for d in detector.detect(frame)]

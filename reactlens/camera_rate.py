@@ -270,8 +270,11 @@ class CameraRate(FaceDetector):
                 boxes = np.vstack([boxes, known.box])
                 matched.append(True)
         # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
-        dropped = [k for k, m in zip(self._known, matched) if not m and self.hold and k.still]
-        self._known = [k for k, m in zip(self._known, matched) if m or not (self.hold and k.still)]
+        kept: List[_Known] = []
+        dropped: List[_Known] = []
+        for known, seen in zip(self._known, matched):
+            (dropped if not seen and self.hold and known.still else kept).append(known)
+        self._known = kept
         if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
             self._unconfirmed = unconfirmed + [k.found for k in dropped]
 

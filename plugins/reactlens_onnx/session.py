@@ -11,6 +11,12 @@ import onnxruntime as ort
 from reactlens.errors import ReactlensError
 
 
+def first_line(exc: Exception) -> str:
+    """A runtime's error as one short line (their messages run to pages)."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
+
+
 def open_session(path: str, threads: int = 1, option: str = "the model path") -> ort.InferenceSession:
     """An ONNX Runtime CPU session for ``path``, or a ``ReactlensError`` saying why it cannot load.
 
@@ -28,15 +34,14 @@ def open_session(path: str, threads: int = 1, option: str = "the model path") ->
     try:
         return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReactlensError(
-            f"model {path} is not a loadable ONNX model ({first[:160]})",
+            f"model {path} is not a loadable ONNX model ({first_line(exc)})",
             "pass an .onnx file exported by `reactlens train export` or another ONNX exporter",
         ) from None
 
 
 #: What can run a classifier's model: OpenVINO (the default: smile-net's 48×48 crops at ~0.2 ms a face, against
-#: ~0.6-0.8 on ONNX Runtime, the same scores to 0.002; ``benchmarks/classifier_runtime.py``), or ONNX Runtime.
+#: ~0.6-0.8 on ONNX Runtime, the same scores to 0.002; ``benchmarks/model_latency.py``), or ONNX Runtime.
 RUNTIMES = ("openvino", "onnxruntime")
 
 
@@ -50,9 +55,8 @@ def openvino_runner(path: str, threads: int) -> Callable[[np.ndarray], np.ndarra
             path, "CPU", {"INFERENCE_NUM_THREADS": max(1, int(threads)), "PERFORMANCE_HINT": "LATENCY"}
         )
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReactlensError(
-            f"OpenVINO cannot run model {path} ({first[:160]})",
+            f"OpenVINO cannot run model {path} ({first_line(exc)})",
             "run it on ONNX Runtime: --set classifier.runtime=onnxruntime",
         ) from None
     request, output = compiled.create_infer_request(), compiled.outputs[0]
