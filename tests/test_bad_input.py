@@ -143,6 +143,17 @@ def test_existing_csv_with_other_columns_is_left_untouched(clip, tiny_model, tmp
     assert existing.read_text() == "a,b,c\n1,2,3\n"
 
 
+def test_a_csv_from_before_the_scored_column_is_named_and_left_untouched(clip, tmp_path):
+    from reactlens.records import csv_header
+
+    existing = tmp_path / "results.csv"
+    old = ",".join(c for c in csv_header(("neutral", "smile")) if c != "scored") + "\n"
+    existing.write_text(old)
+    result = run_cli("run", "--source", str(clip), "--csv", str(existing), "--no-audio")
+    assert_one_line_error(result, "written by an earlier reactlens (no scored column)", "left untouched")
+    assert existing.read_text() == old
+
+
 def test_bad_set_syntax(clip, tiny_model):
     assert_one_line_error(run_cli("run", "--source", str(clip), "--set", "nonsense"), "is not KEY=VALUE")
 

@@ -45,9 +45,15 @@ class _CsvFile:
                         f"{path} exists and is not a CSV ({exc})", "choose another --csv path"
                     ) from None
                 if existing != list(header):
+                    earlier = [c for c in header if c != "scored"] == existing  # before the scored column
+                    why = (
+                        "was written by an earlier reactlens (no scored column)"
+                        if earlier
+                        else "exists with other columns (another classifier's results?)"
+                    )
                     raise ReactlensError(
-                        f"{path} exists with other columns (another classifier's results?)",
-                        "choose another --csv path; the existing file was left untouched",
+                        f"{path} {why}",
+                        "choose another --csv path (a report reads both); the existing file was left untouched",
                     )
                 mode = "a"
                 log.info("appending to existing %s", path)
