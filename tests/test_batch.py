@@ -119,7 +119,7 @@ def batched(media, tmp_path_factory):
     folder = tmp_path_factory.mktemp("batch")
     sources = [str(media / clip) for clip in CLIPS]
     result = run_cli(
-        "batch", *sources, "--out", str(folder / "out"), "--workers", "2", "--format", "both", "--json", timeout=300
+        "batch", *sources, "--out", str(folder / "out"), "--workers", "2", "--format", "both", "--json", timeout=600
     )
     sequential = {}
     for source in sources:
@@ -131,6 +131,12 @@ def batched(media, tmp_path_factory):
     return result, folder / "out", sequential
 
 
+#: The tests that use ``batched`` pay for its setup (Ray's embedded start, a batch, three runs): over 300 s with both
+#: cores busy. A guard against hangs, not a measure of speed.
+BATCHED_TIMEOUT = pytest.mark.timeout(900)
+
+
+@BATCHED_TIMEOUT
 def test_a_batch_on_two_workers_gives_the_records_of_sequential_runs(batched):
     result, out, sequential = batched
     assert result.returncode == 0, result.stderr
@@ -146,6 +152,7 @@ def test_a_batch_on_two_workers_gives_the_records_of_sequential_runs(batched):
         assert manifest(out)[session]["status"] == "done"
 
 
+@BATCHED_TIMEOUT
 def test_the_report_reads_the_batch_folder(batched, tmp_path):
     _, out, sequential = batched
     report = run_cli("report", str(out), "--out", str(tmp_path / "report"))
