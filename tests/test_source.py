@@ -23,6 +23,16 @@ def test_every_frame_of_a_real_video_with_its_timestamp(media):
     assert (frames[99].image == expected).all()
 
 
+def test_a_file_is_read_ahead_by_its_frames_size(media):
+    """1080p frames are 6 MB each: two are decoded ahead, not eight (memory of a full house)."""
+    small = OpenCVSource(str(media / "stage_audience_640x360.mp4"))
+    large = OpenCVSource(str(media / "crowd_1080p.mp4"))
+    chosen = OpenCVSource(str(media / "crowd_1080p.mp4"), prefetch=5)
+    for source in (small, large, chosen):
+        source.close()
+    assert (small.prefetch, large.prefetch, chosen.prefetch) == (8, 2, 5)
+
+
 def test_close_midway_stops_the_decoder(clip):
     source = OpenCVSource(str(clip), prefetch=2)
     for frame in source.frames():

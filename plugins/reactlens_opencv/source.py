@@ -24,6 +24,9 @@ if not os.environ.get("REACTLENS_DEBUG"):
 
 #: Consecutive failed reads after which a live source counts as gone.
 MAX_FAILED_READS = 50
+#: Bytes of decoded frames a file is read ahead by default, between 2 and 8 frames: 8 frames of 640×360, 2 of 1080p
+#: (8 frames of 1080p held 50 MB for no speed: `benchmarks/harness.py --clips fullhouse --set source.prefetch=2`).
+PREFETCH_BYTES = 16_000_000
 _END = object()
 
 
@@ -44,16 +47,16 @@ class OpenCVSource(FrameSource):
     ``uri``: a camera index (``0``), a video file, or a stream URL (``rtsp://...``).
     ``live``: drop frames to stay current instead of queueing them; the default is on for cameras and
     streams, off for files (a live file is paced at its own frame rate, as a camera would deliver it).
-    ``prefetch``: frames decoded ahead of the loop for files. ``start_frame``, ``end_frame``: screen only
-    frames ``start_frame`` ≤ n < ``end_frame`` of a file (0: to the end), numbered and timed as in the whole
-    file (``reactlens batch`` splits long recordings this way).
+    ``prefetch``: frames decoded ahead of the loop for files (0: ``PREFETCH_BYTES`` of them). ``start_frame``,
+    ``end_frame``: screen only frames ``start_frame`` ≤ n < ``end_frame`` of a file (0: to the end), numbered and
+    timed as in the whole file (``reactlens batch`` splits long recordings this way).
     """
 
     def __init__(
         self,
         uri: Union[int, str, None] = None,
         live: Optional[bool] = None,
-        prefetch: int = 8,
+        prefetch: int = 0,
         start_frame: int = 0,
         end_frame: int = 0,
     ) -> None:
@@ -62,9 +65,12 @@ class OpenCVSource(FrameSource):
         self.is_stream = not self.is_camera and "://" in str(self.uri)
         self.live = (self.is_camera or self.is_stream) if live is None else bool(live)
         self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
-        self.prefetch = max(1, int(prefetch))
         self.dropped_frames = 0
         self._capture = self._open()
+        frame_bytes = 3 * self._capture.get(cv2.CAP_PROP_FRAME_WIDTH) * self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        self.prefetch = (
+            int(prefetch) if int(prefetch) > 0 else int(min(8, max(2, PREFETCH_BYTES // max(frame_bytes, 1))))
+        )
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 0 < fps < 1000 else None
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
