@@ -121,6 +121,9 @@ class AudioDetector:
     The screening cuts the sound (mono, ``rate`` Hz, floats in -1..1) into windows of ``window_s``
     seconds every ``hop_s`` seconds and hands them over in batches; a window's score is the event's
     strength in 0..1. An event runs from a window scoring at least ``on`` until one scores below ``off``.
+
+    A detector that hears more than one kind of event in the same windows (laughter and applause from one model
+    run) names the others in ``also``, each with its own ``(on, off)``, and scores them in further columns.
     """
 
     #: What the events are called (a room record's ``label``).
@@ -130,9 +133,12 @@ class AudioDetector:
     hop_s: float = 0.48
     on: float = 0.5
     off: float = 0.25
+    #: Further events heard in the same windows: label → (on, off), in the order of ``score``'s further columns.
+    also: Dict[str, Tuple[float, float]] = {}
 
     def score(self, windows: np.ndarray) -> np.ndarray:
-        """Return one score in 0..1 per row of ``windows``, a float32 array ``(n, window samples)``."""
+        """Return one score in 0..1 per row of ``windows``, a float32 array ``(n, window samples)``; with ``also``,
+        an array ``(n, 1 + len(also))``, ``label``'s scores first."""
         raise NotImplementedError
 
 

@@ -81,6 +81,9 @@ CAMERA_RATE_HAAR: Dict[str, Any] = {
     "coast": 15,
 }
 
+#: What the profiles hear in the room: laughter and applause from one YAMNet run a window (README, Hearing the laughs).
+ROOM_SOUND: Dict[str, Any] = {"use": "laughter", "applause": True}
+
 BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
     "webcam": {
         "description": "Live: camera 0 with a preview window, smile-net on ONNX Runtime, results to CSV.",
@@ -89,8 +92,9 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "detector": {**CAMERA_RATE_CNN, "background_scan": True, "every": 1, "detect_width": 640},
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
-        # the room's laughter from the default microphone (--audio mic:NAME for another, --no-audio for none)
-        "audio": {"use": "laughter"},
+        # the room's laughter and applause from the default microphone (--audio mic:NAME for another, --no-audio for
+        # none)
+        "audio": dict(ROOM_SOUND),
         "sinks": [{"use": "csv"}, {"use": "annotate", "preview": True}],
     },
     "video": {
@@ -99,8 +103,8 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "detector": dict(CAMERA_RATE_CNN),
         "classifier": {"use": "onnx"},
         "tracker": {"use": "viewers"},
-        # the laughter in the recording's own audio track, if it has one
-        "audio": {"use": "laughter"},
+        # the laughter and applause in the recording's own audio track, if it has one
+        "audio": dict(ROOM_SOUND),
         "sinks": [{"use": "csv"}],
     },
     "photos": {
@@ -121,7 +125,7 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "classifier": {"use": "onnx", "rate": FULL_HOUSE_RATE},
         # a viewer hidden or looking away for minutes comes back to their seat under the same id
         "tracker": {"use": "viewers", "seat_s": FULL_HOUSE_SEAT_S},
-        "audio": {"use": "laughter"},
+        "audio": dict(ROOM_SOUND),
         "sinks": [{"use": "csv"}],
     },
     "deeplens": {

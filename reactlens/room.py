@@ -20,7 +20,7 @@ import os
 import queue
 import threading
 import time
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -38,6 +38,9 @@ LEAD_S = 2.0
 DRIFT = 2e-4
 #: The label prefix of records scored on the film's own soundtrack (``--media FILE``), not the room's.
 FILM = "film:"
+#: The label of applause records (heard beside laughter by a detector with ``applause = true``); the report and the
+#: dashboard count these apart from laughs.
+APPLAUSE = "applause"
 
 
 class FileAudio:
@@ -207,18 +210,21 @@ class RoomListener:
         media: str = "",
         offset_s: float = 0.0,
         frames_offset_s: Optional[float] = None,
-        label: Optional[str] = None,
+        prefix: str = "",
     ) -> None:
         """``offset_s`` turns the input's times into media times; ``frames_offset_s`` the frames' times
-        (default: the same, as for a room heard beside the frames). ``label`` overrides the detector's."""
+        (default: the same, as for a room heard beside the frames). ``prefix`` goes before the records' labels
+        (``FILM`` for the film's own soundtrack)."""
         self.detector = detector
         self.audio = audio
         self.session_id, self.media, self.offset_s = session_id, media, offset_s
         self.frames_offset_s = offset_s if frames_offset_s is None else frames_offset_s
-        self.label = label or detector.label
+        also = dict(getattr(detector, "also", None) or {})
+        #: The records' labels: the detector's event, then its ``also`` events.
+        self.labels = [prefix + name for name in (detector.label, *also)]
         self.window = int(round(detector.window_s * detector.rate))
         self.hop = int(round(detector.hop_s * detector.rate))
-        self._events = EventCounter(detector.on, detector.off)
+        self._events = [EventCounter(detector.on, detector.off)] + [EventCounter(on, off) for on, off in also.values()]
         self.windows = 0
         #: CPU seconds the listener's thread spent: decoding, windows, the detector.
         self.cpu_s = 0.0
@@ -237,9 +243,18 @@ class RoomListener:
         self._thread = threading.Thread(target=self._run, name="reactlens-room", daemon=True)
 
     @property
+    def label(self) -> str:
+        """The label of the detector's own event (laughter)."""
+        return self.labels[0]
+
+    @property
     def events(self) -> int:
-        """Events opened so far."""
-        return self._events.count
+        """Events of the detector's own kind opened so far."""
+        return self._events[0].count
+
+    def counts(self) -> Dict[str, int]:
+        """Events opened so far of each label."""
+        return {label: counter.count for label, counter in zip(self.labels, self._events)}
 
     def start(self) -> RoomListener:
         self._thread.start()
@@ -303,11 +318,14 @@ class RoomListener:
 
     def _score(self, pending: List[Tuple[float, np.ndarray]]) -> None:
         scores = np.asarray(self.detector.score(np.stack([w for _, w in pending])), dtype=np.float64)
-        for (centre, _), score in zip(pending, scores):
-            score = float(np.clip(score, 0.0, 1.0))
-            event = self._events.step(score)
+        scores = np.clip(scores.reshape(len(pending), -1), 0.0, 1.0)
+        if scores.shape[1] != len(self.labels):
+            raise ValueError(f"the audio detector gave {scores.shape[1]} scores a window for {len(self.labels)} events")
+        for (centre, _), row in zip(pending, scores.tolist()):
             self.windows += 1
-            self._out.put(RoomRecord(self.session_id, centre + self.offset_s, self.label, score, event, self.media))
+            for label, counter, score in zip(self.labels, self._events, row):
+                event = counter.step(score)
+                self._out.put(RoomRecord(self.session_id, centre + self.offset_s, label, score, event, self.media))
 
     def _collect(self, block: bool) -> None:
         """Move scored records from the thread's queue to ``_held``; note the end of the stream."""

@@ -43,6 +43,8 @@ class Stats:
     audio_input: str = ""
     room_windows: int = 0
     room_events: int = 0
+    #: Events of each label heard in the room (laughter, and applause when the detector hears it too).
+    room_counts: Dict[str, int] = field(default_factory=dict)
     audio_cpu_s: float = 0.0
 
     @property
@@ -94,6 +96,7 @@ class Summary:
                 "input": s.audio_input,
                 "windows": s.room_windows,
                 "events": s.room_events,
+                "events_by_label": dict(s.room_counts),
                 "cpu_s": round(s.audio_cpu_s, 3),
             },
             "interrupted": self.interrupted,
@@ -284,9 +287,7 @@ class Screening:
                 log.warning("%s; the film's own laughs are not marked", exc.problem)
             else:
                 listeners.append(
-                    RoomListener(
-                        detector, film, session.session_id, session.media_title, 0.0, offset, FILM + detector.label
-                    )
+                    RoomListener(detector, film, session.session_id, session.media_title, 0.0, offset, FILM)
                 )
         return [listener.start() for listener in listeners]
 
@@ -311,6 +312,7 @@ class Screening:
         room = [listener for listener in listeners if not listener.label.startswith(FILM)]
         if room:
             stats.room_windows, stats.room_events, stats.audio_cpu_s = room[0].windows, room[0].events, room[0].cpu_s
+            stats.room_counts = room[0].counts()
 
     def _write_room(self, sinks: List[_Built], records: List[RoomRecord], summary: Summary) -> None:
         if records:

@@ -77,8 +77,11 @@ def test_a_laugh_in_the_recording_is_a_room_laugh_on_the_media_timeline(laughing
     )
     assert result.returncode == 0, result.stderr
     assert "1 room event(s)" in result.stderr
-    room = rows(tmp_path / "r-room.csv")
-    assert list(room[0]) == ["session_id", "time_s", "label", "score", "event", "media"]
+    every = rows(tmp_path / "r-room.csv")
+    assert list(every[0]) == ["session_id", "time_s", "label", "score", "event", "media"]
+    assert {r["label"] for r in every} == {"laughter", "applause"}  # the profiles hear applause too
+    assert not any(r["event"] for r in every if r["label"] == "applause")  # a laugh is not applause
+    room = [r for r in every if r["label"] == "laughter"]
     times = [float(r["time_s"]) for r in room]
     assert times == sorted(times) and abs(times[1] - times[0] - 0.48) <= 2e-3
     heard = [r for r in room if r["event"]]
@@ -289,7 +292,8 @@ def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, 
     )
     assert result.returncode == 0, result.stderr
     room = rows(tmp_path / "r-room.csv")
-    assert {r["label"] for r in room} == {"laughter", "film:laughter"} and {r["media"] for r in room} == {"Sitcom"}
+    labels = {"laughter", "film:laughter", "applause", "film:applause"}
+    assert {r["label"] for r in room} == labels and {r["media"] for r in room} == {"Sitcom"}
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
     assert report.returncode == 0, report.stderr
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())["room"]

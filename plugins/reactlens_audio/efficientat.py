@@ -7,10 +7,11 @@ model card); its input is ``reactlens_audio.mel``'s log-mel frames of 32 kHz sou
 A window's score is, by default (``decision = "classes"``), the sum of the event's classes' probabilities, capped at 1
 (laughter: Laughter, Baby laughter, Giggle, Snicker, Belly laugh, Chuckle). With ``decision = "head"`` it is a trained
 head's probability: a logistic regression on the window's 384-d embedding and its 527 log-probabilities, trained on
-augmented audience laughs against the sounds that fool a tagger (``reactlens_training.laughter_head``, tuning data
-only; ``models/efficientat-laughter-head.json``). The head hears more laughs in the held-out mixtures and no false
-laugh on the game voices' coughs and shouts, but it is poorly calibrated away from them: a clean laugh alone scores
-0.82-0.88, under its tuned threshold of 0.98, and coughs 0.45-0.68 (README, "Hearing the laughs").
+augmented audience laughs against the sounds that fool a tagger, a room's coughs, sneezes, steps and doors among them
+(``reactlens_training.laughter_head``, tuning data only; ``models/efficientat-laughter-head.json``). It makes no false
+laugh on the game voices' coughs and shouts, but hears fewer laughs than the classes, and it is poorly calibrated away
+from its mixtures: a clean laugh alone scores 0.26-0.92, under its tuned threshold of 0.95, and coughs and sneezes
+0.3-0.75 (README, "Hearing the laughs").
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from reactlens_onnx.session import open_session
 from reactlens.components import AudioDetector
 from reactlens.errors import ReactlensError
 
+from .applause import APPLAUSE, applause_events
 from .mel import RATE, MelFrontEnd
 
 EFFICIENTAT = "efficientat-mn04.onnx"
@@ -33,7 +35,9 @@ LAUGHTER_HEAD = "efficientat-laughter-head.json"
 DECISIONS = ("classes", "head")
 #: Each decision's event thresholds (on, off), chosen on the tuning mixtures by ``benchmarks/laughter.py``: the best
 #: recall with at most one false alarm per 10 minutes.
-THRESHOLDS = {"head": (0.98, 0.49), "classes": (0.08, 0.04)}
+THRESHOLDS = {"head": (0.95, 0.475), "classes": (0.08, 0.04)}
+#: Applause's (on, off), chosen on the tuning half of real recorded applause (``benchmarks/laughter.py``).
+APPLAUSE_THRESHOLDS = (0.03, 0.015)
 CLASSES = 527
 #: AudioSet class indices (``class_labels_indices.csv``) of each event this detector can hear.
 EVENTS: Dict[str, Tuple[int, ...]] = {
@@ -46,7 +50,8 @@ class EfficientAtDetector(AudioDetector):
     """``label``: the event (``laughter`` or ``applause``). ``model``: an EfficientAT .onnx (default: the shipped
     mn04). ``decision``: ``classes`` (the sum of the event's classes, default) or ``head`` (laughter's trained head);
     ``head``: a head file (default: the shipped one). ``on``/``off``: the event thresholds (default: the decision's,
-    ``THRESHOLDS``). ``window_s``/``hop_s``: the windows scored."""
+    ``THRESHOLDS``). ``window_s``/``hop_s``: the windows scored. ``applause``: with ``label = "laughter"``, hear
+    applause too from the same run (``applause_on``/``applause_off``: its thresholds)."""
 
     rate = RATE
 
@@ -61,6 +66,9 @@ class EfficientAtDetector(AudioDetector):
         window_s: float = 2.0,
         hop_s: float = 0.5,
         threads: int = 1,
+        applause: bool = False,
+        applause_on: Optional[float] = None,
+        applause_off: Optional[float] = None,
     ) -> None:
         if label not in EVENTS:
             raise ReactlensError(
@@ -70,6 +78,8 @@ class EfficientAtDetector(AudioDetector):
             raise ReactlensError(f"audio decision '{decision}' is not known", f"use one of: {', '.join(DECISIONS)}")
         decision = decision if label == "laughter" else "classes"  # the head hears laughter only
         self.label, self.decision = label, decision
+        default = APPLAUSE_THRESHOLDS if label == APPLAUSE else THRESHOLDS[decision]
+        self.also = applause_events(applause and label != APPLAUSE, applause_on, applause_off, APPLAUSE_THRESHOLDS)
         self.path = str(model or model_path(EFFICIENTAT))
         self.session = open_session(self.path, threads, option="audio.model")
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
@@ -81,7 +91,7 @@ class EfficientAtDetector(AudioDetector):
         self._input = inputs[0].name
         self._classes = list(EVENTS[label])
         self._head = _load_head(str(head or model_path(LAUGHTER_HEAD))) if decision == "head" else None
-        default_on, default_off = THRESHOLDS[decision]
+        default_on, default_off = default
         self.on = float(default_on if on is None else on)
         self.off = float(default_off if off is None else off)
         self.window_s, self.hop_s = float(window_s), float(hop_s)
@@ -100,10 +110,14 @@ class EfficientAtDetector(AudioDetector):
             return np.zeros(0, dtype=np.float32)
         probabilities, embedding = self.outputs(windows)
         if self._head is None:
-            return np.minimum(probabilities[:, self._classes].sum(axis=1), 1.0)
-        mean, std, weights, bias = self._head
-        x = (features(probabilities, embedding) - mean) / std
-        return (1.0 / (1.0 + np.exp(-(x @ weights + bias)))).astype(np.float32)
+            scores = np.minimum(probabilities[:, self._classes].sum(axis=1), 1.0)
+        else:
+            mean, std, weights, bias = self._head
+            x = (features(probabilities, embedding) - mean) / std
+            scores = (1.0 / (1.0 + np.exp(-(x @ weights + bias)))).astype(np.float32)
+        if not self.also:
+            return scores
+        return np.stack([scores, np.minimum(probabilities[:, EVENTS[APPLAUSE]].sum(axis=1), 1.0)], axis=1)
 
 
 def features(probabilities: np.ndarray, embedding: np.ndarray) -> np.ndarray:

@@ -21,10 +21,16 @@ from reactlens_models import model_path
 from reactlens.components import AudioDetector
 from reactlens.errors import ReactlensError
 
+from .applause import applause_events
+
 YAMNET = "yamnet.tflite"
 #: YAMNet's laughter classes (0-based rows of yamnet_class_labels.txt): Laughter, Baby laughter, Giggle,
 #: Snicker, Belly laugh, Chuckle/chortle.
 LAUGHTER_CLASSES = (13, 14, 15, 16, 17, 18)
+#: Its applause classes: Clapping, Applause.
+APPLAUSE_CLASSES = (58, 62)
+#: Applause's (on, off), chosen on the tuning half of real recorded applause (``benchmarks/laughter.py``).
+APPLAUSE_THRESHOLDS = (0.02, 0.01)
 WINDOW = 15600
 
 
@@ -43,14 +49,25 @@ def native_stderr_silenced() -> Iterator[None]:
 
 
 class LaughterDetector(AudioDetector):
-    """``model``: a YAMNet .tflite (default: the shipped one). ``on``/``off``: the event thresholds."""
+    """``model``: a YAMNet .tflite (default: the shipped one). ``on``/``off``: the event thresholds. ``applause``:
+    hear applause too (``applause_on``/``applause_off``: its thresholds; default ``APPLAUSE_THRESHOLDS``)."""
 
     label = "laughter"
     rate = 16000
     window_s = WINDOW / 16000
     hop_s = 0.48
 
-    def __init__(self, model: Optional[str] = None, on: float = 0.02, off: float = 0.01, threads: int = 1) -> None:
+    def __init__(
+        self,
+        model: Optional[str] = None,
+        on: float = 0.02,
+        off: float = 0.01,
+        threads: int = 1,
+        applause: bool = False,
+        applause_on: Optional[float] = None,
+        applause_off: Optional[float] = None,
+    ) -> None:
+        self.also = applause_events(applause, applause_on, applause_off, APPLAUSE_THRESHOLDS)
         path = str(model or model_path(YAMNET))
         if not os.path.exists(path):
             raise ReactlensError(f"audio model {path} not found", "check audio.model, or pass --no-audio")
@@ -85,4 +102,8 @@ class LaughterDetector(AudioDetector):
         return out
 
     def score(self, windows: np.ndarray) -> np.ndarray:
-        return np.minimum(self.class_scores(windows)[:, LAUGHTER_CLASSES].sum(axis=1), 1.0)
+        scores = self.class_scores(windows)
+        laughter = np.minimum(scores[:, LAUGHTER_CLASSES].sum(axis=1), 1.0)
+        if not self.also:
+            return laughter
+        return np.stack([laughter, np.minimum(scores[:, APPLAUSE_CLASSES].sum(axis=1), 1.0)], axis=1)

@@ -113,6 +113,7 @@ def print_summary(summary: Summary, as_json: bool) -> None:
         + f", {s.fps:.1f} fps"
         + (f", {s.dropped_frames} frames dropped to stay live" if s.dropped_frames else "")
         + (f", {s.room_events} room event(s) in {s.room_windows} windows of sound" if s.audio_input else "")
+        + "".join(f", {n} {label}" for label, n in list(s.room_counts.items())[1:])
         + f" · session {summary.session.session_id}",
         markup=False,
         soft_wrap=True,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..report.colours import label_colours
+from ..room import APPLAUSE
 from .curve import Point, Series, SessionCurve
 
 #: A camera whose last frame or record is older than this (seconds) is shown as silent.
@@ -47,6 +48,8 @@ class Tile:
     generation: int = 0
     status: Dict[str, Any] = field(default_factory=dict)
     room_laughs: List[float] = field(default_factory=list)
+    #: Applause heard in the session (``reactlens.room.APPLAUSE`` records), counted apart from laughs.
+    room_applause: int = 0
     picture: bytes = b""
     picture_version: int = 0
     last_seen: float = field(default_factory=time.monotonic)
@@ -111,6 +114,7 @@ class Board:
             session = self._sessions[session_id] = _Session(camera, media, SessionCurve(labels, smile_label))
             tile = self._tile(camera)
             tile.session_id, tile.generation, tile.room_laughs = session_id, tile.generation + 1, []
+            tile.room_applause = 0
             known = self._labels.setdefault(media, [])
             known.extend(label for label in labels if label not in known)
             self._smile.setdefault(media, smile_label)
@@ -158,7 +162,8 @@ class Board:
             self._tile(camera).count(len(records))
 
     def add_room(self, camera: str, records: Iterable[Mapping[str, Any]]) -> None:
-        """Room records (``RoomRecord.to_dict()``); an event's first window marks a laugh on the camera's curve."""
+        """Room records (``RoomRecord.to_dict()``); an event's first window marks a laugh on the camera's curve (an
+        applause is counted)."""
         with self._lock:
             tile = self._tile(camera)
             for record in records:
@@ -168,7 +173,11 @@ class Board:
                     continue
                 if (label, event) not in session.room_events:
                     session.room_events.add((label, event))
-                    if str(record["session_id"]) == tile.session_id:
+                    if str(record["session_id"]) != tile.session_id:
+                        continue
+                    if label == APPLAUSE:
+                        tile.room_applause += 1
+                    else:
                         tile.room_laughs.append(round(float(record["time_s"]), 2))
 
     def set_status(self, camera: str, title: str, status: Mapping[str, Any]) -> None:
@@ -230,6 +239,7 @@ class Board:
                         "reset": reset,
                         "points": [p.row(labels) for p in series.since(version)],
                         "room_laughs": tile.room_laughs[laughs:],
+                        "room_applause": tile.room_applause,
                     }
                 )
                 cursor.tiles[camera] = (tile.generation, series.version, len(tile.room_laughs), picture)

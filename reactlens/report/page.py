@@ -160,6 +160,20 @@ def _room_section(audience: Audience, top: int = 10) -> str:
     silent_columns = ["timestamp", "session_id", "seconds", "share", "viewers_smiling", "viewers_present"]
     silent_headings = ["time", "session", "for", "share smiling", "viewers smiling", "present"]
 
+    claps = [
+        {**r, "film": "yes: not counted" if r["in_film"] else "", "length": f"{r['seconds']:.1f} s"}
+        for r in room.applause.to_dict(orient="records")
+    ]
+    applause = (
+        f"<h3>Applause</h3><p>{int((~room.applause['in_film'].astype(bool)).sum())} applause heard from the room.</p>"
+        + _table(
+            claps,
+            ["timestamp", "session_id", "length", "strength", "film"],
+            ["time", "session", "for", "strength", "the film's own?"],
+        )
+        if claps
+        else ""
+    )
     minutes = [
         {
             "from": timestamp(r["from_s"]),
@@ -183,6 +197,7 @@ def _room_section(audience: Audience, top: int = 10) -> str:
         + f"<h3>Silent laughs</h3><p>{len(room.silent)} moments when {SILENT_SHARE:.0%} or more of the viewers "
         f"present smiled together, the room was heard, and no room laugh came within {VIEWER_WINDOW_S:g} s.</p>"
         + (_table(silent, silent_columns, silent_headings) if silent else "")
+        + applause
     )
 
 

@@ -9,6 +9,9 @@ laughed** at a room laugh when they were present and their smile (the smile labe
 defines it) was on at some second from ``VIEWER_WINDOW_S`` before the laugh began until
 ``VIEWER_WINDOW_S`` after it ended.
 
+**Applause** (records labelled ``applause``, heard by a detector with ``applause = true``) is listed apart: each
+applause's time, length and strength, the film's own marked the same way; it is never a laugh.
+
 Seen and heard together: a room laugh of the audience that no present viewer's face confirms, in a session where at
 least ``DOUBT_VIEWERS`` faces were visible, is **doubtful** (a cough the detector took for a laugh, or a laugh off
 camera). The converse, a **silent laugh**, is a moment when at least ``SILENT_SHARE`` of at least ``SILENT_VIEWERS``
@@ -19,14 +22,16 @@ present viewers smiled while the room's sound was heard and no room laugh (the a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
-from ..room import FILM
+from ..room import APPLAUSE, FILM
 from .grid import Grid, timestamp
 
+#: The room's laughs are the records of the first label other than applause (this one when there are none).
+LAUGHTER = "laughter"
 #: How far (seconds) a viewer's smile may be from a room laugh and still count as laughing with it.
 VIEWER_WINDOW_S = 1.0
 #: Width (seconds) of the windows laughs per minute are counted in.
@@ -55,6 +60,8 @@ class Room:
     by_minute: pd.DataFrame
     #: Moments many faces smiled together while nothing was heard (see the module docstring).
     silent: pd.DataFrame
+    #: One row per applause heard (records labelled ``applause``), ``in_film`` as for laughs.
+    applause: pd.DataFrame
 
     @property
     def heard(self) -> int:
@@ -70,6 +77,8 @@ class Room:
             "laughs": self.heard,
             "laughs_in_film": int(self.laughs["in_film"].astype(bool).sum()),
             "laughs_doubtful": int(self.laughs["doubtful"].astype(bool).sum()),
+            "applause": int((~self.applause["in_film"].astype(bool)).sum()),
+            "applause_events": self.applause.to_dict(orient="records"),
             "silent_laughs": self.silent.to_dict(orient="records"),
             "laughs_per_minute": round(self.per_minute, 3),
             "by_minute": self.by_minute.to_dict(orient="records"),
@@ -89,17 +98,16 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
     overlap a laugh in the film's own soundtrack (records labelled ``film:…``, from ``run --media FILE``)
     are marked ``in_film`` and left out of laughs per minute.
     """
-    film_rows = data["label"].str.startswith(FILM)
-    heard = data[~film_rows]
-    label = str(heard["label"].iloc[0]) if len(heard) else str(data["label"].iloc[0])[len(FILM) :]
+    labels = [str(name) for name in pd.unique(data["label"]) if not str(name).startswith(FILM)]
+    label = next((name for name in labels if name != APPLAUSE), labels[0] if labels else LAUGHTER)
     film = data[data["label"] == FILM + label]
-    data = heard[heard["label"] == label]
+    claps = data[data["label"] == APPLAUSE]
+    film_claps = data[data["label"] == FILM + APPLAUSE]
+    data = data[data["label"] == label]
     spacing = data.groupby("session_id")["time_s"].diff().median()
     half = float(spacing) / 2 if spacing == spacing else 0.25
-    film_spans = [
-        (float(e["time_s"].min()) - half, float(e["time_s"].max()) + half)
-        for _, e in film.dropna(subset=["event"]).groupby(["session_id", "event"])
-    ]
+    film_spans = [(start, end) for _, start, end, _ in _events(film, half)]
+    applause = _applause(claps, [(start, end) for _, start, end, _ in _events(film_claps, half)], half)
     seconds = grid.seconds
     first = int(seconds[0])
     index = np.clip(np.floor(data["time_s"].to_numpy()).astype(int) - first, 0, len(seconds) - 1)
@@ -110,9 +118,7 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
     listening[[sessions[s] for s in data["session_id"]], index] = True
     curve = pd.DataFrame({"second": seconds, "score": np.round(loudest, 4), "sessions": listening.sum(axis=0)})
     rows: List[Dict[str, Any]] = []
-    for (session, _), event in data.dropna(subset=["event"]).groupby(["session_id", "event"], sort=True):
-        start, end = float(event["time_s"].min()) - half, float(event["time_s"].max()) + half
-        peak = event.loc[event["score"].idxmax()]
+    for session, start, end, peak in _events(data, half):
         rows.append(
             {
                 "session_id": session,
@@ -121,7 +127,7 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
                 "peak_s": round(float(peak["time_s"]), 3),
                 "timestamp": timestamp(max(start, 0.0)),
                 "strength": round(float(peak["score"]), 4),
-                "in_film": any(a - FILM_SLACK_S < end and start < b + FILM_SLACK_S for a, b in film_spans),
+                "in_film": _overlaps(start, end, film_spans),
                 **_viewers(grid, showing, session, start, end),
             }
         )
@@ -162,7 +168,45 @@ def analyse_room(data: pd.DataFrame, grid: Grid, showing: Optional[np.ndarray]) 
         {"from_s": bins[:-1], "laughs": counts, "minutes_listened": listened.round(3), "per_minute": rate.round(3)}
     )
     per_minute = len(audience) / minutes_listened if minutes_listened else 0.0
-    return Room(label, curve, laughs, per_minute, by_minute, silent)
+    return Room(label, curve, laughs, per_minute, by_minute, silent, applause)
+
+
+def _events(rows: pd.DataFrame, half: float) -> List[Tuple[str, float, float, pd.Series]]:
+    """``(session, start, end, loudest window)`` of each event in these room records, in session and event order: from
+    the first window's start to the last one's end (a window spans its centre ± ``half``)."""
+    return [
+        (
+            str(session),
+            float(event["time_s"].min()) - half,
+            float(event["time_s"].max()) + half,
+            event.loc[event["score"].idxmax()],
+        )
+        for (session, _), event in rows.dropna(subset=["event"]).groupby(["session_id", "event"], sort=True)
+    ]
+
+
+def _overlaps(start: float, end: float, spans: List[Tuple[float, float]]) -> bool:
+    """Whether ``start``-``end`` overlaps one of the film's own events (allowing ``FILM_SLACK_S``)."""
+    return any(a - FILM_SLACK_S < end and start < b + FILM_SLACK_S for a, b in spans)
+
+
+def _applause(rows: pd.DataFrame, film_spans: List[Tuple[float, float]], half: float) -> pd.DataFrame:
+    """One row per applause heard: when, how long, how strong, and whether the film's own soundtrack held it."""
+    return pd.DataFrame(
+        [
+            {
+                "session_id": session,
+                "start_s": round(start, 3),
+                "end_s": round(end, 3),
+                "timestamp": timestamp(max(start, 0.0)),
+                "seconds": round(end - start, 2),
+                "strength": round(float(peak["score"]), 4),
+                "in_film": _overlaps(start, end, film_spans),
+            }
+            for session, start, end, peak in _events(rows, half)
+        ],
+        columns=["session_id", "start_s", "end_s", "timestamp", "seconds", "strength", "in_film"],
+    )
 
 
 def _viewers(grid: Grid, showing: Optional[np.ndarray], session: str, start: float, end: float) -> Dict[str, Any]:

@@ -50,6 +50,8 @@ def write_report(
         paths.update(_table(_stacked(listened, [room.curve for _, room in heard]), out_dir, "room"))
         paths.update(_table(_stacked(listened, [room.laughs for _, room in heard]), out_dir, "laughs"))
         paths.update(_table(_stacked(listened, [room.silent for _, room in heard]), out_dir, "silent_laughs"))
+        if any(len(room.applause) for _, room in heard):
+            paths.update(_table(_stacked(listened, [room.applause for _, room in heard]), out_dir, "applause"))
     summary = comparison.summary() if comparison is not None else audiences[0].summary()
     paths["summary.json"] = os.path.join(out_dir, "summary.json")
     with open(paths["summary.json"], "w", encoding="utf-8") as handle:

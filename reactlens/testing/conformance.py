@@ -183,12 +183,15 @@ def check_tracker(factory: Callable[..., Any], **options: Any) -> None:
 
 
 def check_audio_detector(factory: Callable[..., Any], **options: Any) -> np.ndarray:
-    """A label, a rate and a window; one score in 0..1 per window, the same alone and in a batch;
-    ``off <= on``. Returns the scores of silence, a tone and noise."""
+    """A label, a rate and a window; one score in 0..1 per window (a column per event with ``also``), the same alone
+    and in a batch; ``off <= on``. Returns the scores of silence, a tone and noise."""
     detector = _build(factory, AudioDetector, options)
     assert isinstance(detector.label, str) and detector.label, "label must be a non-empty string"
     assert int(detector.rate) > 0 and detector.hop_s > 0 and detector.window_s > 0, "rate, window_s, hop_s > 0"
-    assert 0 <= detector.off <= detector.on <= 1, f"expected 0 <= off <= on <= 1, got {detector.off}, {detector.on}"
+    also = dict(detector.also or {})
+    for on, off in [(detector.on, detector.off), *also.values()]:
+        assert 0 <= off <= on <= 1, f"expected 0 <= off <= on <= 1, got {off}, {on}"
+    assert detector.label not in also, f"also repeats the detector's own label {detector.label!r}"
     size = int(round(detector.window_s * detector.rate))
     t = np.arange(size) / detector.rate
     windows = np.stack(
@@ -199,7 +202,8 @@ def check_audio_detector(factory: Callable[..., Any], **options: Any) -> np.ndar
         ]
     ).astype(np.float32)
     scores = np.asarray(detector.score(windows), dtype=np.float64)
-    assert scores.shape == (3,), f"expected 3 scores for 3 windows, got shape {scores.shape}"
+    shape = (3, 1 + len(also)) if also else (3,)
+    assert scores.shape == shape, f"expected scores of shape {shape} for 3 windows, got {scores.shape}"
     assert np.all((scores >= 0) & (scores <= 1)), f"scores must be in 0..1, got {scores}"
     alone = np.asarray(detector.score(windows[1:2]), dtype=np.float64)
     assert np.allclose(alone, scores[1:2], atol=1e-4), f"a window scores {alone} alone but {scores[1]} in a batch"

