@@ -1,6 +1,6 @@
 """The laughter detectors on held-out constructed mixtures, side by side, and what listening costs.
 
-    python benchmarks/laughter.py [--minutes 10] [--room-minutes 60] [--runs 3] [--cache DIR] [--accuracy-only]
+    python benchmarks/laughter.py [--minutes 10] [--room-minutes 60] [--runs 3] [--accuracy-only | --cost-only]
 
 1. Accuracy (``reactlens_training.laughter_data`` builds the audio; see its docstring for the recipe and
    the split). Each detector's ``on`` threshold (``off`` half of it) is first chosen on *tuning* mixtures (tuning
@@ -14,7 +14,8 @@
    audio: ``--room-minutes`` of held-out speech, music and room sounds, and the hard negatives (game characters'
    shouts and coughs). These are constructed mixtures of recorded and acted laughs, not a real audience.
    ``--shipped`` scores the detectors at their shipped thresholds instead (``off`` half of ``on``), tuning nothing.
-2. Cost: a 2-hour recording's sound analysed from a file (decode, windows, YAMNet), wall time; the CPU
+2. Cost: a 2-hour recording's sound analysed from a file (decode, windows, the model), wall time, by YAMNet and by the
+   profiles' detector (``ROOM_SOUND``); the CPU
    the listener's thread takes (``time.thread_time``) as a share of the rest of `reactlens run` on the
    shared 34-second clip, median of ``--runs`` (comparing whole runs with and without sound drowns 3% in
    the runs' own ±10%);
@@ -37,13 +38,12 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from reactlens_audio.laughter import LaughterDetector
 from reactlens_training.laughter_data import RATE, background, corpus, mixture, sources, sprinkle
 from scipy.signal import resample_poly
 
 from reactlens.components import AudioDetector
 from reactlens.plugins import PluginHost
-from reactlens.profiles import parse_value
+from reactlens.profiles import ROOM_SOUND, parse_value
 from reactlens.room import EventCounter, FileAudio, RoomListener
 
 HERE = Path(__file__).resolve().parent
@@ -214,11 +214,18 @@ def two_hours(folder: Path) -> None:
         for _ in range(120):  # a minute at a time: speech-like noise bursts over hiss
             minute = rng.normal(0, 0.01, 60 * RATE) * (1 + (rng.random(60 * RATE) < 0.3))
             handle.writeframes((np.clip(minute, -1, 1) * 32767).astype("<i2").tobytes())
-    started = time.perf_counter()
-    listener = RoomListener(LaughterDetector(), FileAudio(str(path), RATE), "bench").start()
-    records = listener.finish(None)
-    wall = time.perf_counter() - started
-    print(f"2-hour recording's sound: {len(records):,} windows in {wall:.1f} s wall ({listener.cpu_s:.1f} s of CPU)")
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    for name, options in (("laughter", {}), (ROOM_SOUND["use"], {k: v for k, v in ROOM_SOUND.items() if k != "use"})):
+        detector = host.create("audio", name, dict(options))
+        started = time.perf_counter()
+        listener = RoomListener(detector, FileAudio(str(path), detector.rate), "bench").start()
+        windows = len(listener.finish(None)) // len(listener.labels)
+        wall = time.perf_counter() - started
+        print(
+            f"2-hour recording's sound, {name} {options}: {windows:,} windows in {wall:.1f} s wall "
+            f"({listener.cpu_s:.1f} s of CPU)"
+        )
 
 
 def cpu_of_run(args: list) -> tuple:
@@ -270,13 +277,15 @@ def main() -> None:
         help="audio detectors compared side by side, ';'-separated: NAME or NAME:OPTION=VALUE,...",
     )
     parser.add_argument("--accuracy-only", action="store_true", help="skip the cost measurements")
+    parser.add_argument("--cost-only", action="store_true", help="skip the accuracy measurements")
     parser.add_argument(
         "--shipped", action="store_true", help="score the detectors at their shipped thresholds instead of tuning them"
     )
     parser.add_argument("--event", choices=("laughter", "applause"), default="laughter", help="the room event measured")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    accuracy(args.minutes, args.room_minutes, args.cache, args.detectors.split(";"), args.event, args.shipped)
+    if not args.cost_only:
+        accuracy(args.minutes, args.room_minutes, args.cache, args.detectors.split(";"), args.event, args.shipped)
     if args.accuracy_only:
         return
     with tempfile.TemporaryDirectory() as folder:

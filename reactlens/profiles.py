@@ -81,8 +81,8 @@ CAMERA_RATE_HAAR: Dict[str, Any] = {
     "coast": 15,
 }
 
-#: What the profiles hear in the room: laughter and applause from one YAMNet run a window (README, Hearing the laughs).
-ROOM_SOUND: Dict[str, Any] = {"use": "laughter", "applause": True}
+#: What the profiles hear: laughter and applause from one EfficientAT run a window (README, "Hearing the laughs").
+ROOM_SOUND: Dict[str, Any] = {"use": "efficientat", "applause": True}
 
 BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
     "webcam": {

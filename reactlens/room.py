@@ -211,12 +211,15 @@ class RoomListener:
         offset_s: float = 0.0,
         frames_offset_s: Optional[float] = None,
         prefix: str = "",
+        paced: bool = False,
     ) -> None:
         """``offset_s`` turns the input's times into media times; ``frames_offset_s`` the frames' times
         (default: the same, as for a room heard beside the frames). ``prefix`` goes before the records' labels
-        (``FILM`` for the film's own soundtrack)."""
+        (``FILM`` for the film's own soundtrack). ``paced``: the frames come at their own pace (a camera, a file
+        replayed live), so a recording's windows are scored one at a time, not in bursts that would cost frames."""
         self.detector = detector
         self.audio = audio
+        self.paced = paced
         self.session_id, self.media, self.offset_s = session_id, media, offset_s
         self.frames_offset_s = offset_s if frames_offset_s is None else frames_offset_s
         also = dict(getattr(detector, "also", None) or {})
@@ -299,7 +302,7 @@ class RoomListener:
                     pending.append((centre, buffer[: self.window].copy()))
                     buffer = buffer[self.hop :]
                     buffer_start += self.hop / self.detector.rate
-                    if len(pending) >= (1 if self.audio.live else BATCH):
+                    if len(pending) >= (1 if self.audio.live or self.paced else BATCH):
                         self._score(pending)
                         pending = []
             if pending:

@@ -277,7 +277,8 @@ class Screening:
         try:
             audio = open_input(self.profile.audio_input, path, detector.rate)
             stats.audio_input = audio.description
-            listeners.append(RoomListener(detector, audio, session.session_id, session.media_title, offset))
+            room = RoomListener(detector, audio, session.session_id, session.media_title, offset, paced=session.live)
+            listeners.append(room)
         except ReactlensError as exc:
             log.warning("%s; the video is screened without sound (--no-audio: on purpose)", exc.problem)
         if self.profile.media_file:
@@ -287,7 +288,9 @@ class Screening:
                 log.warning("%s; the film's own laughs are not marked", exc.problem)
             else:
                 listeners.append(
-                    RoomListener(detector, film, session.session_id, session.media_title, 0.0, offset, FILM)
+                    RoomListener(
+                        detector, film, session.session_id, session.media_title, 0.0, offset, FILM, session.live
+                    )
                 )
         return [listener.start() for listener in listeners]
 

@@ -1,6 +1,6 @@
 """Build ``models/efficientat-mn04.onnx`` from EfficientAT's mn04 AudioSet weights (a PyTorch state dict), and check it.
 
-    python3 -m venv /tmp/torch-env && /tmp/torch-env/bin/pip install torch==2.13.0 onnx numpy onnxruntime
+    python3 -m venv /tmp/torch-env && /tmp/torch-env/bin/pip install torch==2.13.0 onnx numpy scipy onnxruntime
     /tmp/torch-env/bin/python scripts/make_efficientat_model.py ../shared/models/efficientat/mn04_as_mAP_432.pt
 
 PyTorch is needed here only, never at run time. The network is rebuilt from the state dict's own shapes: a
@@ -133,7 +133,7 @@ class MN04(nn.Module):
 
 
 def front_end():
-    """``reactlens_audio.mel`` loaded from its file (numpy only; reactlens need not be installed here)."""
+    """``reactlens_audio.mel`` loaded from its file (numpy and SciPy only; reactlens need not be installed here)."""
     spec = importlib.util.spec_from_file_location("mel", HERE.parent / "plugins" / "reactlens_audio" / "mel.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

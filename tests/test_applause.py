@@ -73,13 +73,14 @@ def test_applause_is_a_room_event_of_its_own_in_the_csv_and_the_report(laugh_the
     assert {r["label"] for r in room} == {"laughter", "applause"}
     claps = [float(r["time_s"]) for r in room if r["label"] == "applause" and r["event"]]
     laughs = [float(r["time_s"]) for r in room if r["label"] == "laughter" and r["event"]]
-    assert min(claps) >= 4.0 and max(claps) <= 8.5 and max(laughs) < 4.0
+    # windows' centres within half a window (1 s for EfficientAT) of their sound: a laugh at 1-2 s, applause from 4.5 s
+    assert min(claps) >= 3.5 and max(claps) <= 8.5 and max(laughs) < 3.5
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
     assert report.returncode == 0, report.stderr
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())["room"]
     assert summary["laughs"] == 1 and summary["applause"] == 1  # the applause is not a laugh
     [event] = summary["applause_events"]
-    assert 4.0 <= event["start_s"] <= 5.5 and event["seconds"] >= 1.5 and not event["in_film"]
+    assert 3.5 <= event["start_s"] <= 5.5 and event["seconds"] >= 1.5 and not event["in_film"]
     assert (tmp_path / "rep" / "applause.csv").exists()
     assert "<h3>Applause</h3><p>1 applause heard" in (tmp_path / "rep" / "report.html").read_text()
 

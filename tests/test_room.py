@@ -83,19 +83,20 @@ def test_a_laugh_in_the_recording_is_a_room_laugh_on_the_media_timeline(laughing
     assert not any(r["event"] for r in every if r["label"] == "applause")  # a laugh is not applause
     room = [r for r in every if r["label"] == "laughter"]
     times = [float(r["time_s"]) for r in room]
-    assert times == sorted(times) and abs(times[1] - times[0] - 0.48) <= 2e-3
+    assert times == sorted(times) and abs(times[1] - times[0] - 0.5) <= 2e-3  # EfficientAT: a window every 0.5 s
     heard = [r for r in room if r["event"]]
     assert {r["event"] for r in heard} == {"1"} and all(r["media"] == "Film" for r in room)
-    # the windows of the laugh: their centres lie within half a window of the laugh at 105 s of media
-    assert 100 + LAUGH_AT - 0.5 <= float(heard[0]["time_s"]) <= 100 + LAUGH_AT + 0.5
-    assert max(float(r["score"]) for r in heard) >= 0.5
+    # the windows of the laugh: their centres lie within half a 2-s window of the laugh at 105 s of media
+    assert 100 + LAUGH_AT - 1.0 <= float(heard[0]["time_s"]) <= 100 + LAUGH_AT + 1.0
+    assert max(float(r["score"]) for r in heard) >= 0.3
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
     assert report.returncode == 0, report.stderr
     assert "1 room laughs" in report.stdout
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
     [top] = summary["room"]["top_by_strength"]
     assert 104 <= top["start_s"] <= 105.5 and top["viewers_present"] == 2
-    assert summary["room"]["laughs_per_minute"] == pytest.approx(60 / 8, rel=0.1)  # one laugh in 8 s of sound
+    # one laugh in 8 s of sound (7 s of 2-s windows' centres)
+    assert summary["room"]["laughs_per_minute"] == pytest.approx(60 / 7, rel=0.1)
     assert (tmp_path / "rep" / "laughs.parquet").exists() and (tmp_path / "rep" / "room.csv").exists()
 
 
@@ -137,7 +138,10 @@ def test_a_microphone_that_is_not_there_is_one_warning_and_the_video_goes_on(cli
 
 
 def test_an_audio_model_that_is_missing_is_one_line(clip, tmp_path, tiny_model):
-    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "audio.model=nope.tflite")
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "audio.model=nope.onnx")
+    assert_one_line_error(result, "model nope.onnx not found", "audio.model")
+    yamnet = ("--set", "audio=laughter", "--set", "audio.model=nope.tflite")
+    result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), *yamnet)
     assert_one_line_error(result, "audio model nope.tflite not found", "--no-audio")
 
 
@@ -208,7 +212,10 @@ def sound_server():
         pytest.skip("pulseaudio is not installed (scripts/bootstrap)")
     started = subprocess.run(["pulseaudio", "--check"]).returncode != 0
     if started:
-        subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1"], check=True, capture_output=True)
+        # no CPU limit: under a busy machine's load its watchdog would stop the server mid-test
+        subprocess.run(
+            ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "--no-cpu-limit"], check=True, capture_output=True
+        )
     module = subprocess.run(
         ["pactl", "load-module", "module-null-sink", "sink_name=reactlens_room"],
         check=True,
@@ -279,7 +286,7 @@ def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, 
     frames, fps = video_frames(clip, 2.0)
     frames = (frames * 4)[: int(8 * fps)]
     film_sound = np.zeros(8 * RATE, np.float32)
-    track = laugh("Default_uk")  # the film's laugh track, at 2 s
+    track = laugh("Classic")  # the film's laugh track, at 2 s
     film_sound[2 * RATE : 2 * RATE + len(track)] += 0.8 * track
     film = with_sound(frames, fps, film_sound, tmp_path / "Sitcom.mp4")
     room_sound = 0.5 * film_sound  # the room hears the film's laugh track ...
@@ -297,9 +304,11 @@ def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, 
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))
     assert report.returncode == 0, report.stderr
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())["room"]
-    assert summary["laughs"] == 1 and summary["laughs_in_film"] == 1
-    laughs = {round(r["start_s"]): r["in_film"] for r in summary["top_by_strength"]}
-    assert laughs == {2: True, 5: False} or laughs == {2: True, 6: False}, laughs
+    assert summary["laughs"] == 1 and summary["laughs_in_film"] == 1, summary["top_by_strength"]
+    # the film's laugh track from 2 s and the audience's laugh from 5.5 s, each within half a 2-s window
+    laughs = sorted((r["start_s"], r["in_film"]) for r in summary["top_by_strength"])
+    assert [in_film for _, in_film in laughs] == [True, False], laughs
+    assert 1.0 <= laughs[0][0] <= 2.5 and 4.5 <= laughs[1][0] <= 6.0, laughs
     missing = run_cli("run", "--source", str(screening), "--model", str(tiny_model), "--media", "nope.mp4")
     assert_one_line_error(missing, "film file nope.mp4 not found", "--media")
 
