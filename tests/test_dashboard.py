@@ -342,9 +342,13 @@ def test_the_numbers_on_the_page_equal_the_csvs(watched):
     frames = len({r["frame"] for r in rows})  # one viewer in every frame the loop screened
     assert numbers["frames"] == f"{frames} / 250" and numbers["dropped"] == str(250 - frames)  # live: it may drop
     final = watched["final"]
-    assert_same_curve(final["rows"], final["labels"], report_curve(watched["csv"]))
-    assert final["rows"][-1][2][final["labels"].index("smile")] == 1  # it ends smiling, and so does the page
-    assert numbers["smiling"] == "100%"
+    expected = report_curve(watched["csv"])
+    assert_same_curve(final["rows"], final["labels"], expected)
+    # the page ends as the CSV does: the last second's share smiling, in the curve and in the numbers (the clip ends
+    # smiling; a live loop on a busy machine may drop the frames of the smile, and then both end neutral)
+    last = max(second for second, _ in expected)
+    assert final["rows"][-1][0] == last
+    assert numbers["smiling"] == f"{100 * expected[(last, 'smile')][1]:.0f}%"
     assert watched["status"].startswith("ended") and watched["returncode"] == 0
 
 
