@@ -250,11 +250,6 @@ class RoomListener:
         """The label of the detector's own event (laughter)."""
         return self.labels[0]
 
-    @property
-    def events(self) -> int:
-        """Events of the detector's own kind opened so far."""
-        return self._events[0].count
-
     def counts(self) -> Dict[str, int]:
         """Events opened so far of each label."""
         return {label: counter.count for label, counter in zip(self.labels, self._events)}

@@ -42,14 +42,18 @@ class Stats:
     #: The room's sound: where it came from ("" without sound), windows scored, events, CPU seconds spent.
     audio_input: str = ""
     room_windows: int = 0
-    room_events: int = 0
-    #: Events of each label heard in the room (laughter, and applause when the detector hears it too).
+    #: Events of each label heard in the room (the detector's own first: laughter; then applause when it hears it).
     room_counts: Dict[str, int] = field(default_factory=dict)
     audio_cpu_s: float = 0.0
 
     @property
     def elapsed_s(self) -> float:
         return (self.finished or time.perf_counter()) - self.started
+
+    @property
+    def room_events(self) -> int:
+        """Events of the audio detector's own kind heard in the room (laughs)."""
+        return next(iter(self.room_counts.values()), 0)
 
     @property
     def fps(self) -> float:
@@ -314,8 +318,7 @@ class Screening:
                 )
         room = [listener for listener in listeners if not listener.label.startswith(FILM)]
         if room:
-            stats.room_windows, stats.room_events, stats.audio_cpu_s = room[0].windows, room[0].events, room[0].cpu_s
-            stats.room_counts = room[0].counts()
+            stats.room_windows, stats.room_counts, stats.audio_cpu_s = room[0].windows, room[0].counts(), room[0].cpu_s
 
     def _write_room(self, sinks: List[_Built], records: List[RoomRecord], summary: Summary) -> None:
         if records:

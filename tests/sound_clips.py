@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -50,3 +51,20 @@ def video_frames(path: Path, seconds: float) -> tuple:
         frames.append(image)
     capture.release()
     return frames, fps
+
+
+def mixed(seconds: float, parts: Sequence[Tuple[float, np.ndarray, float]]) -> np.ndarray:
+    """``seconds`` of silence with each ``(start s, sound, gain)`` part added (cut at the end)."""
+    sound = np.zeros(int(seconds * RATE), np.float32)
+    for start_s, samples, gain in parts:
+        start = int(start_s * RATE)
+        part = samples[: len(sound) - start]
+        sound[start : start + len(part)] += gain * part
+    return sound
+
+
+def faces_with_sound(clip: Path, sound: np.ndarray, out: Path) -> Path:
+    """The faces clip's first 2 s over and over, as long as ``sound`` (mono floats at ``RATE``), it as its track."""
+    frames, fps = video_frames(clip, 2.0)
+    frames = (frames * (1 + len(sound) // (2 * RATE)))[: int(len(sound) / RATE * fps)]
+    return with_sound(frames, fps, sound, out)

@@ -17,7 +17,7 @@ from reactlens.room import read_sound
 from reactlens.testing import check_audio_detector
 
 from .conftest import assert_one_line_error, run_cli
-from .sound_clips import HEDGEWARS, RATE, laugh, video_frames, with_sound
+from .sound_clips import HEDGEWARS, RATE, faces_with_sound, laugh, mixed
 
 APPLAUSE_WAV = Path("/usr/share/games/circuslinux/data/sounds/applause.wav")
 pytestmark = pytest.mark.skipif(
@@ -49,15 +49,9 @@ def test_one_run_scores_laughter_and_applause_each_in_its_column(factory):
 def laugh_then_applause(tmp_path_factory, clip) -> Path:
     """8 s of the faces clip; its sound: a laugh at 1 s, applause from 4.5 s."""
     folder = tmp_path_factory.mktemp("applause")
-    frames, fps = video_frames(clip, 2.0)
-    frames = (frames * 4)[: int(8 * fps)]
-    sound = np.zeros(8 * RATE, np.float32)
-    heard = laugh()
-    sound[RATE : RATE + len(heard)] += 0.8 * heard[: len(sound) - RATE]
     clapping = read_sound(str(APPLAUSE_WAV), RATE)[: int(3.5 * RATE)]
-    start = int(4.5 * RATE)
-    sound[start : start + len(clapping)] += 0.8 * clapping
-    return with_sound(frames, fps, sound, folder / "applause.mp4")
+    sound = mixed(8, [(1.0, laugh(), 0.8), (4.5, clapping, 0.8)])
+    return faces_with_sound(clip, sound, folder / "applause.mp4")
 
 
 def test_applause_is_a_room_event_of_its_own_in_the_csv_and_the_report(laugh_then_applause, tmp_path, tiny_model):

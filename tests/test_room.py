@@ -19,7 +19,7 @@ from reactlens.profiles import ProfileBook
 from reactlens.screening import Screening
 
 from .conftest import assert_one_line_error, run_cli
-from .sound_clips import HEDGEWARS, RATE, laugh, speech, video_frames, with_sound
+from .sound_clips import HEDGEWARS, RATE, faces_with_sound, laugh, mixed, speech, with_sound
 
 pytestmark = pytest.mark.skipif(not HEDGEWARS.is_dir(), reason="hedgewars-data is not installed (scripts/bootstrap)")
 SENTENCE = "Please keep your mobile phones switched off until the end of the screening."
@@ -35,15 +35,8 @@ def rows(path: Path) -> list:
 def laughing_clip(tmp_path_factory, clip) -> Path:
     """8 s of the faces clip; its sound: a sentence, then a laugh at 5.0 s."""
     folder = tmp_path_factory.mktemp("laughing")
-    frames, fps = video_frames(clip, 2.0)
-    frames = (frames * 4)[: int(8 * fps)]
-    sound = np.zeros(8 * RATE, np.float32)
-    spoken = speech(SENTENCE, folder)[: len(sound)]
-    sound[: len(spoken)] += 0.3 * spoken
-    heard = laugh()
-    start = int(LAUGH_AT * RATE)
-    sound[start : start + len(heard)] += 0.8 * heard[: len(sound) - start]
-    return with_sound(frames, fps, sound, folder / "laughing.mp4")
+    sound = mixed(8, [(0.0, speech(SENTENCE, folder), 0.3), (LAUGH_AT, laugh(), 0.8)])
+    return faces_with_sound(clip, sound, folder / "laughing.mp4")
 
 
 def test_the_laughter_detector_hears_a_laugh_and_not_speech(tmp_path):
@@ -283,16 +276,11 @@ def _write_wav(path: Path, samples: np.ndarray) -> None:
 
 
 def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, tmp_path, tiny_model):
-    frames, fps = video_frames(clip, 2.0)
-    frames = (frames * 4)[: int(8 * fps)]
-    film_sound = np.zeros(8 * RATE, np.float32)
     track = laugh("Classic")  # the film's laugh track, at 2 s
-    film_sound[2 * RATE : 2 * RATE + len(track)] += 0.8 * track
-    film = with_sound(frames, fps, film_sound, tmp_path / "Sitcom.mp4")
-    room_sound = 0.5 * film_sound  # the room hears the film's laugh track ...
-    audience = laugh("Surfer")  # ... and laughs itself at 5.5 s
-    room_sound[int(5.5 * RATE) : int(5.5 * RATE) + len(audience)] += 0.8 * audience
-    screening = with_sound(frames, fps, room_sound, tmp_path / "room.mp4")
+    film = faces_with_sound(clip, mixed(8, [(2.0, track, 0.8)]), tmp_path / "Sitcom.mp4")
+    # the room hears the film's laugh track, half as loud, and laughs itself at 5.5 s
+    room_sound = mixed(8, [(2.0, track, 0.4), (5.5, laugh("Surfer"), 0.8)])
+    screening = faces_with_sound(clip, room_sound, tmp_path / "room.mp4")
     out = tmp_path / "r.csv"
     result = run_cli(
         "run", "--source", str(screening), "--model", str(tiny_model), "--csv", str(out), "--media", str(film)

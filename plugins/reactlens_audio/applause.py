@@ -8,12 +8,14 @@ labelled ``applause``; their thresholds were chosen on the tuning half of real r
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
 
 from reactlens.errors import ReactlensError
 from reactlens.room import APPLAUSE
 
-__all__ = ["APPLAUSE", "applause_events"]
+__all__ = ["APPLAUSE", "applause_events", "class_sum", "with_applause"]
 
 
 def applause_events(
@@ -29,3 +31,16 @@ def applause_events(
             f"applause thresholds on {pair[0]:g}, off {pair[1]:g} are not 0 <= off <= on <= 1", "fix applause_on/off"
         )
     return {APPLAUSE: pair}
+
+
+def class_sum(probabilities: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+    """An event's score in each window: the sum of its classes' probabilities, capped at 1."""
+    return np.minimum(probabilities[:, list(classes)].sum(axis=1), 1.0)
+
+
+def with_applause(
+    scores: np.ndarray, probabilities: np.ndarray, classes: Sequence[int], also: Dict[str, Tuple[float, float]]
+) -> np.ndarray:
+    """A detector's ``scores``, with applause's (its ``classes`` of ``probabilities``) as a second column when it hears
+    applause too (``also``)."""
+    return np.stack([scores, class_sum(probabilities, classes)], axis=1) if also else scores

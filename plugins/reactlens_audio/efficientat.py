@@ -27,7 +27,7 @@ from reactlens_onnx.session import open_session
 from reactlens.components import AudioDetector
 from reactlens.errors import ReactlensError
 
-from .applause import APPLAUSE, applause_events
+from .applause import APPLAUSE, applause_events, class_sum, with_applause
 from .mel import RATE, MelFrontEnd
 
 EFFICIENTAT = "efficientat-mn04.onnx"
@@ -110,14 +110,12 @@ class EfficientAtDetector(AudioDetector):
             return np.zeros(0, dtype=np.float32)
         probabilities, embedding = self.outputs(windows)
         if self._head is None:
-            scores = np.minimum(probabilities[:, self._classes].sum(axis=1), 1.0)
+            scores = class_sum(probabilities, self._classes)
         else:
             mean, std, weights, bias = self._head
             x = (features(probabilities, embedding) - mean) / std
             scores = (1.0 / (1.0 + np.exp(-(x @ weights + bias)))).astype(np.float32)
-        if not self.also:
-            return scores
-        return np.stack([scores, np.minimum(probabilities[:, EVENTS[APPLAUSE]].sum(axis=1), 1.0)], axis=1)
+        return with_applause(scores, probabilities, EVENTS[APPLAUSE], self.also)
 
 
 def features(probabilities: np.ndarray, embedding: np.ndarray) -> np.ndarray:

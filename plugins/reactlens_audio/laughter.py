@@ -21,7 +21,7 @@ from reactlens_models import model_path
 from reactlens.components import AudioDetector
 from reactlens.errors import ReactlensError
 
-from .applause import applause_events
+from .applause import applause_events, class_sum, with_applause
 
 YAMNET = "yamnet.tflite"
 #: YAMNet's laughter classes (0-based rows of yamnet_class_labels.txt): Laughter, Baby laughter, Giggle,
@@ -103,7 +103,4 @@ class LaughterDetector(AudioDetector):
 
     def score(self, windows: np.ndarray) -> np.ndarray:
         scores = self.class_scores(windows)
-        laughter = np.minimum(scores[:, LAUGHTER_CLASSES].sum(axis=1), 1.0)
-        if not self.also:
-            return laughter
-        return np.stack([laughter, np.minimum(scores[:, APPLAUSE_CLASSES].sum(axis=1), 1.0)], axis=1)
+        return with_applause(class_sum(scores, LAUGHTER_CLASSES), scores, APPLAUSE_CLASSES, self.also)

@@ -165,7 +165,7 @@ def _room_section(audience: Audience, top: int = 10) -> str:
         for r in room.applause.to_dict(orient="records")
     ]
     applause = (
-        f"<h3>Applause</h3><p>{int((~room.applause['in_film'].astype(bool)).sum())} applause heard from the room.</p>"
+        f"<h3>Applause</h3><p>{room.applauded} applause heard from the room.</p>"
         + _table(
             claps,
             ["timestamp", "session_id", "length", "strength", "film"],

@@ -68,6 +68,11 @@ class Room:
         """Room laughs that are the audience's (not the film's own)."""
         return int((~self.laughs["in_film"].astype(bool)).sum())
 
+    @property
+    def applauded(self) -> int:
+        """Applause that is the audience's (not the film's own)."""
+        return int((~self.applause["in_film"].astype(bool)).sum())
+
     def summary(self, top: int = 10) -> Dict[str, Any]:
         """JSON-ready: the measure, laughs per minute overall and per window, the top laughs two ways."""
         ranked = self.laughs.sort_values(["strength", "share_laughed"], ascending=False)
@@ -77,7 +82,7 @@ class Room:
             "laughs": self.heard,
             "laughs_in_film": int(self.laughs["in_film"].astype(bool).sum()),
             "laughs_doubtful": int(self.laughs["doubtful"].astype(bool).sum()),
-            "applause": int((~self.applause["in_film"].astype(bool)).sum()),
+            "applause": self.applauded,
             "applause_events": self.applause.to_dict(orient="records"),
             "silent_laughs": self.silent.to_dict(orient="records"),
             "laughs_per_minute": round(self.per_minute, 3),
