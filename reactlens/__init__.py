@@ -1,9 +1,11 @@
 """reactlens: measure when an audience laughs.
 
 The public API for plugin authors: the component base classes, ``Frame``, ``Record``, ``Session``,
-the ``hookimpl`` marker and ``ReactlensError``.
+the ``hookimpl`` marker and ``ReactlensError``. Importing it turns off the inference runtimes' usage telemetry
+(``no_telemetry``).
 """
 
+from . import no_telemetry  # noqa: F401  (first: before any plugin imports a runtime)
 from .components import (
     AudioDetector,
     Box,

@@ -10,6 +10,7 @@ from reactlens_onnx.classifier import OnnxClassifier
 
 from reactlens.errors import ReactlensError
 
+from .conftest import run_cli
 from .onnx_models import brightness_model
 
 
@@ -114,3 +115,15 @@ def test_openvino_and_onnx_runtime_give_the_shipped_model_the_same_answers_on_re
 def test_an_unknown_runtime_is_named():
     with pytest.raises(ReactlensError, match=r"runtime 'tensorrt' is not known.*openvino, onnxruntime"):
         OnnxClassifier(runtime="tensorrt")
+
+
+def test_a_run_sends_no_usage_data_and_writes_nothing_to_the_home_folder(clip, tmp_path, monkeypatch):
+    """OpenVINO's telemetry would count the run in ~/intel and post it from a forked process (which can deadlock and
+    keep a run from exiting); reactlens turns it off, and ONNX Runtime's device id under ~/.cache with it."""
+    for name in ("ORT_DISABLE_TELEMETRY", "RAY_USAGE_STATS_ENABLED"):  # set in this process by importing reactlens
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run_cli("run", "--source", str(clip), "--no-audio", "--max-frames", "3", env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert not list(home.rglob("*")), sorted(home.rglob("*"))
