@@ -115,6 +115,7 @@ def report(
             audiences = [comparison.a, comparison.b]
         else:
             audiences = [analyse(first, media, top=top)]
+    del first, second  # the records: what is written is made from the audiences (a full house's are ~0.5 GB)
     try:
         with err_console.status(f"writing the report to {out}"):
             paths = write_report(audiences, str(out), comparison)

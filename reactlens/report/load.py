@@ -20,6 +20,8 @@ from ..records import ROOM_COLUMNS, SCORE_PREFIX, room_path
 from .lake import read_lake
 
 REQUIRED = ("session_id", "frame", "time_s", "face_id")
+#: The other columns the report reads besides the scores (boxes, the label and the image are left on disk).
+OPTIONAL = ("smile", "media", "record_id", "scored")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -27,6 +29,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Results:
     """Records of one or more result files, with the classifier's labels."""
 
+    #: Sorted by session, face and time.
     data: pd.DataFrame
     labels: Tuple[str, ...]
     #: The label whose probability is the ``smile`` column, when there is one: it gets laugh events.
@@ -53,10 +56,19 @@ def scored_only(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~carried] if carried.any() else frame
 
 
+def _wanted(column: str) -> bool:
+    """Whether the report reads this column of the results."""
+    return column in REQUIRED or column in OPTIONAL or column.startswith(SCORE_PREFIX)
+
+
 def _read_csv(path: str) -> pd.DataFrame:
     try:
         chunks = pd.read_csv(
-            path, dtype={"session_id": str, "label": str, "media": str}, keep_default_na=False, chunksize=CSV_CHUNK
+            path,
+            dtype={"session_id": str, "media": str},
+            keep_default_na=False,
+            chunksize=CSV_CHUNK,
+            usecols=_wanted,
         )
         return pd.concat([scored_only(chunk) for chunk in chunks], ignore_index=True)
     except pd.errors.EmptyDataError:
@@ -127,7 +139,8 @@ def _read(path: str) -> pd.DataFrame:
         )
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns):
         frame[SCORE_PREFIX + "smile"] = frame["smile"]
-    return scored_only(frame)
+    unwanted = [c for c in frame.columns if not _wanted(c)]  # a CSV's were never read
+    return scored_only(frame.drop(columns=unwanted) if unwanted else frame)
 
 
 def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
