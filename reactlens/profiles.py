@@ -173,7 +173,9 @@ class Profile:
     #: Where the profile can run, told to the user when its components are unavailable.
     requires: str = ""
     media_title: str = ""
-    media_offset: float = 0.0
+    #: Where in the media the session starts (seconds); None: found by hearing the film (``media_file``) in the
+    #: recording, else 0.
+    media_offset: Optional[float] = None
 
     def component(self, kind: str) -> Optional[ComponentSpec]:
         """The spec for ``kind`` (source, detector, classifier, tracker, audio)."""
@@ -268,7 +270,8 @@ def _build(name: str, table: Dict[str, Any], origin: str) -> Profile:
         raise ReactlensError(f"{origin}: profile '{name}': sinks must be a list", 'write sinks = [{ use = "csv" }]')
     try:
         max_frames = int(table.get("max_frames", 0) or 0)
-        media_offset = float(table.get("media_offset", 0.0) or 0.0)
+        given = table.get("media_offset")
+        media_offset = None if given in (None, "") else float(given)
     except (TypeError, ValueError) as exc:
         raise ReactlensError(f"{origin}: profile '{name}': {exc}", "max_frames and media_offset are numbers") from exc
     if max_frames < 0:

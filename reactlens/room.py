@@ -187,16 +187,18 @@ class EventCounter:
         return self._open
 
 
-def open_input(spec: str, source_path: Optional[str], rate: int):
-    """The input ``--audio`` names: ``auto`` (the video file's own track; the default microphone for a camera
-    or stream), a recording's path, ``mic`` or ``mic:NAME``."""
+def recording_of(spec: str, source_path: Optional[str]) -> Optional[str]:
+    """The recording the ``--audio`` input ``spec`` names (None: a microphone): ``auto`` is the video file's own
+    track (the default microphone for a camera or stream), ``mic`` or ``mic:NAME`` a microphone, else a path."""
     if spec == "auto":
-        return (
-            FileAudio(source_path, rate) if source_path and os.path.isfile(source_path) else MicrophoneAudio(None, rate)
-        )
-    if spec == "mic" or spec.startswith("mic:"):
-        return MicrophoneAudio(spec[4:] or None, rate)
-    return FileAudio(spec, rate)
+        return source_path if source_path and os.path.isfile(source_path) else None
+    return None if spec == "mic" or spec.startswith("mic:") else spec
+
+
+def open_input(spec: str, source_path: Optional[str], rate: int):
+    """The input ``--audio`` names (see ``recording_of``), opened."""
+    recording = recording_of(spec, source_path)
+    return FileAudio(recording, rate) if recording is not None else MicrophoneAudio(spec[4:] or None, rate)
 
 
 class RoomListener:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -15,7 +15,10 @@ from .errors import ComponentError, ReactlensError, StopScreening
 from .plugins import PluginHost
 from .profiles import ComponentSpec, Profile
 from .records import Record, RoomRecord, Session, new_session_id
-from .room import FILM, FileAudio, RoomListener, open_input
+from .room import FILM, FileAudio, RoomListener, open_input, recording_of
+
+if TYPE_CHECKING:
+    from .film_offset import FilmOffset
 
 log = logging.getLogger("reactlens")
 
@@ -79,6 +82,8 @@ class Summary:
     interrupted: bool = False
     #: Sink name → the error that stopped it.
     sink_errors: Dict[str, str] = field(default_factory=dict)
+    #: Where the recording was heard to start in the film, when that was looked for.
+    film_offset: Optional[FilmOffset] = None
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready summary."""
@@ -103,6 +108,9 @@ class Summary:
                 "events_by_label": dict(s.room_counts),
                 "cpu_s": round(s.audio_cpu_s, 3),
             },
+            "film_offset": None
+            if self.film_offset is None
+            else {**asdict(self.film_offset), "heard": self.film_offset.heard},
             "interrupted": self.interrupted,
             "sink_errors": self.sink_errors,
         }
@@ -152,6 +160,12 @@ class Screening:
         labels = tuple(classifier.labels)
         smile_label = getattr(classifier, "smile_label", None)
         source = self.source.instance
+        #: Where the recording was heard to start in the film, when that was looked for.
+        self.film_offset: Optional[FilmOffset] = None
+        offset = profile.media_offset
+        if offset is None:
+            self.film_offset = self._hear_film_offset()
+            offset = self.film_offset.offset_s if self.film_offset and self.film_offset.heard else 0.0
         self.session = Session(
             session_id=self.session_id,
             profile=profile.name,
@@ -161,9 +175,43 @@ class Screening:
             live=bool(getattr(source, "live", False)),
             fps=getattr(source, "fps", None),
             media_title=profile.media_title,
-            media_offset_s=profile.media_offset,
+            media_offset_s=offset,
             stills=bool(getattr(source, "stills", False)),
         )
+
+    def _source_path(self) -> Optional[str]:
+        """The source's file (None: a camera or a stream)."""
+        uri = getattr(self.source.instance, "uri", self.profile.source.options.get("uri"))
+        return uri if isinstance(uri, str) and "://" not in uri else None
+
+    def _recording(self) -> Optional[str]:
+        """The file the room's sound comes from (None: a microphone)."""
+        return recording_of(self.profile.audio_input, self._source_path())
+
+    def _hear_film_offset(self) -> Optional[FilmOffset]:
+        """Where the recording starts in the film (``--media FILE``), found from their sound; None when there is no
+        film, no sound, or a microphone (whose sound is not there yet)."""
+        recording = self._recording()
+        if not self.profile.media_file or self.audio is None or recording is None:
+            return None
+        from .film_offset import describe, film_offset  # SciPy: loaded only when a film is to be heard
+
+        log.info("finding where %s starts in the film by its sound (--media-offset skips this)", recording)
+        try:
+            found = film_offset(recording, self.profile.media_file)
+        except ReactlensError as exc:
+            log.warning("%s; the recording is taken to start with the film (--media-offset says otherwise)", exc)
+            return None
+        where, strength = describe(found)
+        if found.heard:
+            log.info("the film was heard in the recording: it starts %s (%s)", where, strength)
+        else:
+            log.warning(
+                "the film was not heard clearly in the recording (%s): it is taken to start with the film; "
+                "give --media-offset SECONDS if it does not",
+                strength,
+            )
+        return found
 
     def _build(self, kind: str, spec: ComponentSpec) -> _Built:
         try:
@@ -195,7 +243,7 @@ class Screening:
     def run(self, on_frame: Optional[ProgressCallback] = None) -> Summary:
         """Run until the source ends, ``max_frames`` is reached, a component stops it, or Ctrl-C."""
         stats = Stats()
-        summary = Summary(self.session, stats)
+        summary = Summary(self.session, stats, film_offset=self.film_offset)
         for sink in self.sinks:
             getattr(sink.instance, "watch", lambda _: None)(lambda: self._status(stats, summary))
         sinks = self._open_sinks(summary)
@@ -272,14 +320,11 @@ class Screening:
         if self.audio is None:
             return []
         detector = self.audio.instance
-        source = self.source.instance
-        uri = getattr(source, "uri", self.profile.source.options.get("uri"))
-        path = uri if isinstance(uri, str) and "://" not in uri else None
         session = self.session
         offset = session.media_offset_s
         listeners = []
         try:
-            audio = open_input(self.profile.audio_input, path, detector.rate)
+            audio = open_input(self.profile.audio_input, self._source_path(), detector.rate)
             stats.audio_input = audio.description
             room = RoomListener(detector, audio, session.session_id, session.media_title, offset, paced=session.live)
             listeners.append(room)

@@ -158,7 +158,10 @@ def run(
         "audience's. Its name is the media title unless --media-title says otherwise.",
     ),
     media_offset: Optional[float] = typer.Option(
-        None, "--media-offset", help="Position in the media (seconds) when this session starts."
+        None,
+        "--media-offset",
+        help="Position in the media (seconds) when this session starts. Default with --media and a recording: found "
+        "by hearing the film in the recording; else 0.",
     ),
     audio: Optional[str] = typer.Option(
         None,
