@@ -324,17 +324,24 @@ def analyse(
     grid, viewers = build_grid(data, results.labels, results.smile_label, first, last, params)
     curve = curve_of(grid, results.labels, results.smile_label)
     moments = {label: top_moments(curve[curve["label"] == label], results.smile_label, top) for label in results.labels}
+    per_session = data.groupby("session_id", sort=True).agg(
+        records=("frame", "size"),
+        frames=("frame", "nunique"),
+        viewers=("face_id", "nunique"),
+        start_s=("time_s", "min"),
+        end_s=("time_s", "max"),
+    )
     sessions = [
         {
             "session_id": session,
             "media": title,
-            "records": int(len(rows)),
-            "frames": int(rows["frame"].nunique()),
-            "viewers": int(rows["face_id"].nunique()),
-            "start_s": round(float(rows["time_s"].min()), 3),
-            "end_s": round(float(rows["time_s"].max()), 3),
+            "records": int(row.records),
+            "frames": int(row.frames),
+            "viewers": int(row.viewers),
+            "start_s": round(float(row.start_s), 3),
+            "end_s": round(float(row.end_s), 3),
         }
-        for session, rows in data.groupby("session_id", sort=True)
+        for session, row in per_session.iterrows()
     ]
     room = None
     if results.room is not None:

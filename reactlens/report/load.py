@@ -14,6 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
 from ..errors import ReactlensError
 from ..records import ROOM_COLUMNS, SCORE_PREFIX, room_path
@@ -61,6 +62,12 @@ def _wanted(column: str) -> bool:
     return column in REQUIRED or column in OPTIONAL or column.startswith(SCORE_PREFIX)
 
 
+def _compact(chunk: pd.DataFrame) -> pd.DataFrame:
+    """The chunk with its whole-number columns (frame, face, scored) in the smallest integer type that holds them."""
+    whole = [c for c in ("frame", "face_id", "scored") if c in chunk.columns and is_integer_dtype(chunk[c])]
+    return chunk.assign(**{c: pd.to_numeric(chunk[c], downcast="integer") for c in whole})
+
+
 def _read_csv(path: str) -> pd.DataFrame:
     try:
         chunks = pd.read_csv(
@@ -70,7 +77,7 @@ def _read_csv(path: str) -> pd.DataFrame:
             chunksize=CSV_CHUNK,
             usecols=_wanted,
         )
-        return pd.concat([scored_only(chunk) for chunk in chunks], ignore_index=True)
+        return pd.concat([_compact(scored_only(chunk)) for chunk in chunks], ignore_index=True)
     except pd.errors.EmptyDataError:
         raise ReactlensError(f"{path} is empty", "pass a CSV written by `reactlens run`") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -226,19 +233,34 @@ def load_results(paths: Sequence[str]) -> Results:
             "report on results of one classifier at a time",
         )
     labels = label_sets.pop()
-    data = pd.concat(frames, ignore_index=True)
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames  # a full house's records are hundreds of megabytes: each step below copies them only if it must
     if "media" not in data.columns:
         data["media"] = ""
     data["media"] = data["media"].fillna("").astype(str)
     data["session_id"] = data["session_id"].astype(str)
     columns = [Results.column(label) for label in labels]
-    data[columns] = data[columns].apply(pd.to_numeric, errors="coerce")
-    data = data.dropna(subset=columns)
-    if "record_id" in data.columns:
-        data = data.drop_duplicates("record_id")
-    else:
-        data = data.drop_duplicates(["session_id", "frame", "face_id"])
+    text = [c for c in columns if not is_numeric_dtype(data[c])]
+    if text:
+        data[text] = data[text].apply(pd.to_numeric, errors="coerce")
+    data = _without(data, data[columns].isna().any(axis=1))
+    keys = "record_id" if "record_id" in data.columns else ["session_id", "frame", "face_id"]
+    data = _without(data, data.duplicated(keys))
     if data.empty:
         raise ReactlensError("the results hold no scored faces", "run a screening that finds faces first")
-    data = data.sort_values(["session_id", "face_id", "time_s"], kind="mergesort").reset_index(drop=True)
-    return Results(data, labels, _smile_label(data, labels), load_room(paths))
+    return Results(_by_viewer(data), labels, _smile_label(data, labels), load_room(paths))
+
+
+def _without(data: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """``data`` less the marked rows (itself when none are)."""
+    return data[~rows] if rows.any() else data
+
+
+def _by_viewer(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` sorted by session, face and time (a stable sort; itself when already in that order)."""
+    sessions, _ = pd.factorize(data["session_id"], sort=True)
+    order = np.lexsort((data["time_s"].to_numpy(), data["face_id"].to_numpy(), sessions))
+    if not (order[1:] > order[:-1]).all():
+        data = data.take(order)
+    data.index = pd.RangeIndex(len(data))  # in place: reset_index would copy every record
+    return data
