@@ -125,6 +125,6 @@ def film_offset(recording: str, film: str, room_s: float = ROOM_S) -> FilmOffset
 
 
 def describe(found: FilmOffset) -> Tuple[str, str]:
-    """One line for the user: what was found, and how sure."""
+    """For the user: where the recording starts in the film, and how sure that is."""
     where = f"{abs(found.offset_s):.2f} s {'into' if found.offset_s >= 0 else 'before'} the film"
-    return where, f"strength {found.strength:.0f} (trusted from {MIN_STRENGTH:.0f})"
+    return where, f"strength {found.strength:.0f}; trusted from {MIN_STRENGTH:.0f}"

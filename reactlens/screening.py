@@ -204,7 +204,7 @@ class Screening:
             return None
         where, strength = describe(found)
         if found.heard:
-            log.info("the film was heard in the recording: it starts %s (%s)", where, strength)
+            log.info("the film was heard in the recording: the recording starts %s (%s)", where, strength)
         else:
             log.warning(
                 "the film was not heard clearly in the recording (%s): it is taken to start with the film; "

@@ -64,7 +64,7 @@ def test_a_recording_that_starts_mid_film_is_placed_on_the_films_timeline(clip, 
     if given is None:  # found from the sound, and the faces' records moved with it
         assert summary["film_offset"]["heard"] and abs(summary["film_offset"]["offset_s"] - 9.0) <= 0.05, summary
         assert abs(summary["session"]["media_offset_s"] - 9.0) <= 0.05 and 9.0 <= first < 9.5, first
-        assert "heard in the recording: it starts 9.00 s into the film" in result.stderr, result.stderr
+        assert "heard in the recording: the recording starts 9.00 s into the film" in result.stderr, result.stderr
     else:  # an offset given is taken as it is, and nothing is searched
         assert summary["film_offset"] is None and summary["session"]["media_offset_s"] == 0.0 and first < 0.5
     report = run_cli("report", str(out), "--out", str(tmp_path / "rep"))

@@ -186,6 +186,7 @@ def test_report_refuses_mixed_media_and_bad_files(tmp_path):
 
 def test_timestamps():
     assert timestamp(0) == "0:00" and timestamp(63.9) == "1:03" and timestamp(3725) == "1:02:05"
+    assert timestamp(-3) == "-0:03" and timestamp(-0.5) == "0:00"  # a recording that began before the film
 
 
 @pytest.mark.parametrize(

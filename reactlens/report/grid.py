@@ -9,11 +9,12 @@ import numpy as np
 
 
 def timestamp(seconds: float) -> str:
-    """``h:mm:ss`` or ``m:ss``."""
-    whole = int(seconds)
+    """``h:mm:ss`` or ``m:ss`` (``-m:ss`` before the film's start: a recording that began before it)."""
+    whole = int(abs(seconds))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    sign = "-" if seconds <= -1 else ""
+    return f"{sign}{hours}:{minutes:02d}:{secs:02d}" if hours else f"{sign}{minutes}:{secs:02d}"
 
 
 @dataclass

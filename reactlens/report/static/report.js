@@ -13,10 +13,11 @@
   data.audiences.forEach((a) => (visible.audience[a.name] = true));
 
   function clock(s) {
-    s = Math.max(0, Math.floor(s));
+    const sign = s <= -1 ? "-" : "";  // before the film's start: a recording that began before it
+    s = Math.floor(Math.abs(s));
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
     const mm = h ? String(m).padStart(2, "0") : String(m);
-    return (h ? h + ":" : "") + mm + ":" + String(sec).padStart(2, "0");
+    return sign + (h ? h + ":" : "") + mm + ":" + String(sec).padStart(2, "0");
   }
 
   function hexAlpha(hex, alpha) {
