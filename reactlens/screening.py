@@ -184,14 +184,10 @@ class Screening:
         uri = getattr(self.source.instance, "uri", self.profile.source.options.get("uri"))
         return uri if isinstance(uri, str) and "://" not in uri else None
 
-    def _recording(self) -> Optional[str]:
-        """The file the room's sound comes from (None: a microphone)."""
-        return recording_of(self.profile.audio_input, self._source_path())
-
     def _hear_film_offset(self) -> Optional[FilmOffset]:
         """Where the recording starts in the film (``--media FILE``), found from their sound; None when there is no
         film, no sound, or a microphone (whose sound is not there yet)."""
-        recording = self._recording()
+        recording = recording_of(self.profile.audio_input, self._source_path())  # None: a microphone
         if not self.profile.media_file or self.audio is None or recording is None:
             return None
         from .film_offset import describe, film_offset  # SciPy: loaded only when a film is to be heard
@@ -200,7 +196,9 @@ class Screening:
         try:
             found = film_offset(recording, self.profile.media_file)
         except ReactlensError as exc:
-            log.warning("%s; the recording is taken to start with the film (--media-offset says otherwise)", exc)
+            log.warning(
+                "%s; the recording is taken to start with the film (--media-offset says otherwise)", exc.problem
+            )
             return None
         where, strength = describe(found)
         if found.heard:
