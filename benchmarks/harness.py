@@ -13,7 +13,8 @@ For every clip it runs, each in a fresh process (so peak memory is the run's own
   still the DeepLens default);
 * **reactlens**: the `video` profile as shipped (or with ``--set KEY=VALUE`` overrides, as ``reactlens run``);
 * **full-house**: the `video` profile with the `full-house` profile's detector, classifier and tracker (YuNet-n at
-  full resolution, still faces held between full scans, each viewer scored 6 times a second, seats kept);
+  full resolution, still faces held between full scans, each viewer scored 6 times a second by smile-net-32, seats
+  kept); on the full-house clips also with the portrait smile-net (48×48 crops) in its place, side by side;
 * **live**: the `video` profile fed like a camera, with the `webcam` profile's detector (background scans;
   the file replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink
   latency; on the full-house clips, the `full-house` profile's components with background scans.
@@ -45,6 +46,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from reactlens_models import SMILE_NET_ONNX
+
 from reactlens.detector_eval import load_truth, match
 from reactlens.profiles import BUILTIN_PROFILES, CAMERA_RATE_HAAR
 
@@ -58,7 +61,8 @@ CLIPS = {
 }
 
 #: The pipelines run on every clip, side by side (and ``live``, the webcam profile's detector fed like a camera).
-PIPELINES = ("seed", "haar", "reactlens", "full-house")
+#: The full-house profile's components with the portrait smile-net (48×48 crops) instead of smile-net-32.
+FULL_HOUSE_48 = "full-house, smile-net 48"
 ALL_CLIPS = "fullhouse,fullhouse-dim,fullhouse-flicker,crowd,crowd720,stage,demo"
 #: ``--quick`` checks that every pipeline runs, and asserts nothing about time (the full house is in the tests:
 #: the seed's pipeline alone would take it 35 s)
@@ -221,18 +225,16 @@ def benchmark(
         if name in FULL_HOUSE:  # a live full house: the full-house profile's components, scans on a second thread
             scanning = {**house["detector"], "background_scan": True}
             live = {**base, "overrides": {**full_house["overrides"], "detector": scanning, "source.live": True}}
+        pipelines = [("seed", seed), ("haar", haar), ("reactlens", ours), ("full-house", full_house)]
+        if name in FULL_HOUSE:  # the full-house profile with the portrait smile-net, side by side with smile-net-32
+            portrait = {**full_house["overrides"], "classifier": {**house["classifier"], "model": SMILE_NET_ONNX}}
+            pipelines.append((FULL_HOUSE_48, {**base, "overrides": portrait}))
         entry = {}
-        for label, spec in (
-            ("seed", seed),
-            ("haar", haar),
-            ("reactlens", ours),
-            ("full-house", full_house),
-            ("live", live),
-        ):
+        for label, spec in (*pipelines, ("live", live)):
             print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)
             entry[label] = median_of([run_child(spec) for _ in range(runs)])
         truth = truths.get(name)
-        for label in (*PIPELINES, "live"):
+        for label in entry:
             if truth is not None:
                 entry[label].update(against_truth(truth, entry[label]["boxes"]))
             else:
@@ -289,7 +291,7 @@ def markdown(results: Dict) -> str:
         return "" if r["false_per_frame"] is None else f"{r['false_per_frame']:.2f}"
 
     for clip, entry in results.items():
-        for label in PIPELINES:
+        for label in (label for label in entry if label not in ("live", "speedup")):
             r = entry[label]
             st = r["stage_ms"]
             lines.append(

@@ -103,10 +103,12 @@ def evaluate(
     detector=None,
     on_image: Optional[Callable[[], None]] = None,
     light: float = 1.0,
+    face_px: int = 0,
 ) -> Evaluation:
     """Classify every image; with a detector, the largest face of each photo (none found = wrong).
 
-    ``light`` < 1 darkens every image first, with sensor noise (``reactlens.detector_eval.darkened``).
+    ``light`` < 1 darkens every image first, with sensor noise (``reactlens.detector_eval.darkened``). ``face_px`` > 0
+    (crops only) first shrinks each crop until its face is that many pixels wide, as a camera sees a far seat.
     """
     labels = tuple(classifier.labels)
     positive = getattr(classifier, "smile_label", None)
@@ -127,6 +129,11 @@ def evaluate(
                 spec = getattr(classifier, "spec", None)
                 margin, shift = (spec.crop_margin, spec.crop_shift_y) if spec is not None else (0.0, 0.0)
                 box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
+                if 0 < face_px < box[2]:
+                    scale = face_px / box[2]
+                    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+                    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+                    box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
             if box is None:
                 predictions.append(Prediction(path, truth, -1, None))
             else:

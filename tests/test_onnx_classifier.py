@@ -10,7 +10,7 @@ from reactlens_onnx.classifier import OnnxClassifier
 
 from reactlens.errors import ReactlensError
 
-from .conftest import run_cli
+from .conftest import assert_one_line_error, run_cli
 from .onnx_models import brightness_model
 
 
@@ -127,3 +127,44 @@ def test_a_run_sends_no_usage_data_and_writes_nothing_to_the_home_folder(clip, t
     result = run_cli("run", "--source", str(clip), "--no-audio", "--max-frames", "3", env={"HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert not list(home.rglob("*")), sorted(home.rglob("*"))
+
+
+def fer_test_faces(shared, per_label: int):
+    """Held-out FER-2013 test faces (neither smile-net saw them): ``per_label`` smiling, as many not."""
+    folder = shared / "datasets" / "fer2013" / "test"
+    if not folder.is_dir():
+        pytest.skip("the shared FER-2013 faces are not here")
+    happy = sorted((folder / "happy").glob("*.jpg"))[:per_label]
+    others = sorted(p for d in ("neutral", "sad", "surprise", "angry") for p in (folder / d).glob("*.jpg"))
+    return happy, others[:: max(1, len(others) // per_label)][:per_label]
+
+
+def test_the_full_house_smile_net_scores_far_seats_faces_as_well_as_the_portrait_one(shared):
+    import cv2
+
+    happy, others = fer_test_faces(shared, 150)
+    small = [cv2.resize(cv2.imread(str(p)), (24, 24), interpolation=cv2.INTER_AREA) for p in happy + others]
+    image = np.concatenate(small, axis=1)  # a row of faces ~20 px wide, as a 1080p camera sees the back rows
+    boxes = [(24 * i + 2, 2, 20, 20) for i in range(len(small))]
+    truth = np.array([1] * len(happy) + [0] * len(others))
+    full_house = OnnxClassifier("smile-net-32.onnx")  # a shipped model is named by its file name
+    assert full_house.path.endswith("models/smile-net-32.onnx") and full_house.spec.size == (32, 32)
+    accuracy = {
+        name: float((clf.classify(image, boxes).argmax(axis=1) == truth).mean())
+        for name, clf in (("32", full_house), ("48", OnnxClassifier()))
+    }
+    assert accuracy["32"] >= accuracy["48"] - 0.03 and accuracy["32"] > 0.8, accuracy
+
+
+def test_evaluate_shrinks_crops_to_a_far_seats_size(shared, tmp_path):
+    import shutil
+
+    happy, others = fer_test_faces(shared, 10)
+    for label, paths in (("smile", happy), ("neutral", others)):
+        (tmp_path / label).mkdir()
+        for p in paths:
+            shutil.copy(p, tmp_path / label / p.name)
+    result = run_cli("evaluate", str(tmp_path), "--face-px", "20", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["per_label"] == {"neutral": 10, "smile": 10}
+    assert_one_line_error(run_cli("evaluate", str(tmp_path), "--face-px", "20", "--detect"), "--face-px")

@@ -21,7 +21,7 @@ import threading
 from typing import Dict, Optional, Tuple
 
 import numpy as np
-from reactlens_models import model_path
+from reactlens_models import chosen_model, model_path
 from reactlens_onnx.session import open_session
 
 from reactlens.components import AudioDetector
@@ -80,7 +80,7 @@ class EfficientAtDetector(AudioDetector):
         self.label, self.decision = label, decision
         default = APPLAUSE_THRESHOLDS if label == APPLAUSE else THRESHOLDS[decision]
         self.also = applause_events(applause and label != APPLAUSE, applause_on, applause_off, APPLAUSE_THRESHOLDS)
-        self.path = str(model or model_path(EFFICIENTAT))
+        self.path = str(chosen_model(model, EFFICIENTAT))
         self.session = open_session(self.path, threads, option="audio.model")
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or len(outputs) != 2 or outputs[0].shape[-1] != CLASSES:

@@ -16,7 +16,7 @@ import warnings
 from typing import Iterator, Optional
 
 import numpy as np
-from reactlens_models import model_path
+from reactlens_models import chosen_model
 
 from reactlens.components import AudioDetector
 from reactlens.errors import ReactlensError
@@ -68,7 +68,7 @@ class LaughterDetector(AudioDetector):
         applause_off: Optional[float] = None,
     ) -> None:
         self.also = applause_events(applause, applause_on, applause_off, APPLAUSE_THRESHOLDS)
-        path = str(model or model_path(YAMNET))
+        path = str(chosen_model(model, YAMNET))
         if not os.path.exists(path):
             raise ReactlensError(f"audio model {path} not found", "check audio.model, or pass --no-audio")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

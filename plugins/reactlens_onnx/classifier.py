@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 import numpy as np
-from reactlens_models import model_path
+from reactlens_models import SMILE_NET_ONNX, chosen_model
 
 from reactlens.components import Box, ExpressionClassifier
 from reactlens.errors import ReactlensError
@@ -22,9 +22,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-#: Faces a model is run on at once: a full house's 400 crops in one batch cost ~110 MB of activations for no gain in
-#: speed (0.44 ms a face in batches of 64, 0.47 in one of 374, two threads).
-MAX_BATCH = 64
+#: Faces a model is run on at once: OpenVINO keeps each batch size's activations, so a full house's first frame (374
+#: new viewers) in batches of 64 held ~30 MB more than in batches of 32 for no gain in speed (0.16-0.18 ms a face at
+#: 16, 32 and 64 alike; 0.21 at 8).
+MAX_BATCH = 32
 
 
 class OnnxClassifier(ExpressionClassifier):
@@ -37,7 +38,7 @@ class OnnxClassifier(ExpressionClassifier):
     def __init__(self, model: Optional[str] = None, threads: int = 1, runtime: str = "openvino") -> None:
         if runtime not in RUNTIMES:
             raise ReactlensError(f"classifier runtime '{runtime}' is not known", f"use one of: {', '.join(RUNTIMES)}")
-        self.path = str(model) if model else str(model_path())
+        self.path = str(chosen_model(model, SMILE_NET_ONNX))
         self.session = open_session(self.path, threads, option="classifier.model")
         inputs = self.session.get_inputs()
         if len(inputs) != 1:

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from reactlens_models import model_path
+from reactlens_models import chosen_model
 
 from reactlens.components import Detection, FaceDetector, Frame
 from reactlens.errors import ReactlensError
@@ -77,7 +77,7 @@ class CnnFaceDetector(FaceDetector):
     ) -> None:
         if not 0.0 < float(threshold) < 1.0:
             raise ReactlensError(f"threshold {threshold} must be between 0 and 1", "lower finds more, and more wrongly")
-        self.path = str(model) if model else str(model_path(self.MODEL))
+        self.path = str(chosen_model(model, self.MODEL))
         self.session = open_session(self.path, threads, option="detector.model")
         inputs = self.session.get_inputs()
         self.output_names = [o.name for o in self.session.get_outputs()]

@@ -40,10 +40,15 @@ def evaluate(
     set_: List[str] = typer.Option([], "--set", help="Override a profile option, e.g. detector.min_size=40."),
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Write each image's outcome to this CSV."),
     light: float = typer.Option(1.0, "--light", help="Darken every image to this share of its light, plus noise."),
+    face_px: int = typer.Option(
+        0, "--face-px", min=0, help="Shrink each crop until its face is this many pixels wide (a far seat); 0: as cut."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
 ) -> None:
     """Accuracy, balanced accuracy, F1, ROC AUC and the confusion matrix on labelled images."""
     check_light(light)
+    if face_px and detect:
+        raise ReactlensError("--face-px shrinks crops, not whole photos", "leave out --detect or --face-px")
     chosen = build_profile(profile, config, model=model, sets=set_)
     host = get_host()
     classifier = host.create("classifier", chosen.classifier.use, dict(chosen.classifier.options))
@@ -56,7 +61,7 @@ def evaluate(
         mapping[folder_name] = label
     items = labelled_images(str(folder), classifier.labels, mapping, others)
     with counting("evaluating", len(items), quiet=json_out) as advance:
-        result = run_evaluation(items, classifier, detector, advance, light)
+        result = run_evaluation(items, classifier, detector, advance, light, face_px)
     if result.unreadable:
         err_console.print(
             f"reactlens: warning: {len(result.unreadable)} unreadable images skipped (first: {result.unreadable[0]})",

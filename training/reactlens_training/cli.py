@@ -138,10 +138,10 @@ def label(
         say(f"  failed: {failure}")
 
 
-def _config(epochs: Optional[int], seed: int, batch_size: Optional[int], lr: Optional[float]):
+def _config(epochs: Optional[int], seed: int, batch_size: Optional[int], lr: Optional[float], size: int = 48):
     from .fit import FitConfig
 
-    config = FitConfig(seed=seed)
+    config = FitConfig(seed=seed, size=size)
     if epochs is not None:
         config.epochs = epochs
     if batch_size is not None:
@@ -213,21 +213,32 @@ def smile_net(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1),
     lr: Optional[float] = typer.Option(None, "--lr"),
     no_fer: bool = typer.Option(False, "--no-fer", help="Train on SMILEsmileD alone."),
-    install: bool = typer.Option(False, "--install", help="Copy the exported model into models/ (the shipped model)."),
+    size: int = typer.Option(
+        48, "--size", min=16, max=96, help="Crop side in pixels (48: smile-net; 32: smile-net-32, the full house's)."
+    ),
+    install: bool = typer.Option(
+        False,
+        "--install",
+        help="Copy the exported model into models/ (size 48: smile-net, with the DeepLens MXNet files; "
+        "another size: smile-net-SIZE.onnx).",
+    ),
 ) -> None:
-    """The whole smile-net recipe: import, split, pack, train, export, test. Reproduces the shipped model."""
+    """The whole smile-net recipe: import, split, pack, train, export, test. Reproduces the shipped models."""
     require_mxnet()
     from .recipe import smile_net as recipe
 
-    metrics = recipe(str(data), str(out), _config(epochs, seed, batch_size, lr), say, fer=not no_fer)
+    metrics = recipe(str(data), str(out), _config(epochs, seed, batch_size, lr, size), say, fer=not no_fer)
     if install:
         from reactlens_models import model_path
 
         target = model_path().parent
-        for name in ("smile-net.onnx", "smile-net-symbol.json", "smile-net-0000.params"):
-            shutil.copy2(out / name, target / name)
-        shutil.copy2(out / "metrics.json", target / "smile-net-metrics.json")
-        say(f"installed into {target}")
+        stem = "smile-net" if size == 48 else f"smile-net-{size}"
+        files = {"smile-net.onnx": f"{stem}.onnx", "metrics.json": f"{stem}-metrics.json"}
+        if size == 48:  # what the DeepLens model optimizer takes
+            files.update({name: name for name in ("smile-net-symbol.json", "smile-net-0000.params")})
+        for source, name in files.items():
+            shutil.copy2(out / source, target / name)
+        say(f"installed into {target} as {stem}")
     out_console.print(f"done in {metrics['minutes']} min: {out / 'smile-net.onnx'}", markup=False)
 
 
