@@ -114,11 +114,12 @@ def room_light(frames: int, seed: int, flicker: bool, light: float = 1.0) -> np.
     return levels
 
 
-def write_clip(path: str, image: np.ndarray, light: np.ndarray, seed: int) -> None:
-    """A still audience filmed for ``len(light)`` frames (H.264), each at its light, with sensor noise."""
+def write_clip(path: str, image: np.ndarray, light: np.ndarray, seed: int, fps: int = FPS) -> None:
+    """A still audience filmed for ``len(light)`` frames (H.264, ``fps`` a second), each at its light, with sensor
+    noise."""
     rng = np.random.default_rng(seed)
     with av.open(path, "w") as container:
-        stream = container.add_stream("libx264", rate=FPS, options={"crf": "18", "preset": "fast"})
+        stream = container.add_stream("libx264", rate=fps, options={"crf": "18", "preset": "fast"})
         stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
         base = image.astype(np.float32)
         for level in light:
