@@ -6,8 +6,6 @@ from typing import Optional
 
 #: The default expression classifier of the ``webcam`` and ``video`` profiles.
 SMILE_NET_ONNX = "smile-net.onnx"
-#: smile-net for 32×32 crops: the ``full-house`` profile's, whose faces are 15-30 pixels wide.
-SMILE_NET_32_ONNX = "smile-net-32.onnx"
 
 
 def model_path(name: str = SMILE_NET_ONNX) -> Path:

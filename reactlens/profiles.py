@@ -122,8 +122,9 @@ BUILTIN_PROFILES: Dict[str, Dict[str, Any]] = {
         "to CSV.",
         "source": {"use": "opencv"},
         "detector": dict(CAMERA_RATE_YUNET),
-        # each viewer's expression scored 6 times a second, a slice of the house per frame, by the smile-net made
-        # for faces this small (32x32 crops: as accurate on 15-30 px faces, a fraction of the work; MODEL_CARD.md)
+        # each viewer's expression scored 6 times a second, a slice of the house per frame, by smile-net on 32x32
+        # crops: 2.8x less work a face than smile-net's 48x48, 1-2 points less accurate on faces this small
+        # (models/MODEL_CARD.md; --model smile-net.onnx for the other)
         "classifier": {"use": "onnx", "model": "smile-net-32.onnx", "rate": FULL_HOUSE_RATE},
         # a viewer hidden or looking away for minutes comes back to their seat under the same id
         "tracker": {"use": "viewers", "seat_s": FULL_HOUSE_SEAT_S},
