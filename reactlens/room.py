@@ -198,7 +198,9 @@ def recording_of(spec: str, source_path: Optional[str]) -> Optional[str]:
 def open_input(spec: str, source_path: Optional[str], rate: int):
     """The input ``--audio`` names (see ``recording_of``), opened."""
     recording = recording_of(spec, source_path)
-    return FileAudio(recording, rate) if recording is not None else MicrophoneAudio(spec[4:] or None, rate)
+    if recording is not None:
+        return FileAudio(recording, rate)
+    return MicrophoneAudio(spec.partition(":")[2] or None, rate)  # mic:NAME names one; auto and mic the default
 
 
 class RoomListener:
