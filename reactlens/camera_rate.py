@@ -243,21 +243,25 @@ class CameraRate(FaceDetector):
         """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
         fresh = scanned is frame
         unconfirmed: List[Detection] = []
-        # kept in step with self._known, as one array: one array operation per detection
-        boxes = np.asarray([k.box for k in self._known], dtype=np.float64).reshape(-1, 4)
+        # each face found is matched to the faces known before the scan, and to those the scan adds: two array
+        # operations for a full house whose every face is known
+        found_boxes = np.asarray([d.box for d in found], dtype=np.float64).reshape(-1, 4)
+        before = iou_matrix(found_boxes, [k.box for k in self._known]) if self._known else None
+        among = iou_matrix(found_boxes, found_boxes) if before is None or (before.max(axis=1) < 0.2).any() else None
         matched = [False] * len(self._known)
-        for detection in found:
-            overlaps = iou_matrix([detection.box], boxes)[0] if len(boxes) else np.zeros(0)
-            best = int(np.argmax(overlaps)) if len(overlaps) else -1
-            if best >= 0 and overlaps[best] >= 0.2:
+        added: List[int] = []  # rows of ``found`` the scan added, in order
+        for row, detection in enumerate(found):
+            best = int(np.argmax(before[row])) if before is not None else -1
+            if before is not None and before[row, best] >= 0.2:
                 matched[best] = True
                 if fresh:  # the scan's box is better than the followed one
                     same = self._known[best]
                     same.seen_again(detection)
                     # a held face is never looked for between scans: no template until it moves
                     same.template = None if self.hold and same.still else self._template(frame.image, detection.box)
-                    boxes[best] = same.box
                 continue
+            if added and among is not None and among[row, added].max() >= 0.2:
+                continue  # one face, found twice
             if not self._confirmed(detection, unconfirmed):
                 continue
             if self.hold:  # held from the scan that finds it; the next scan checks it
@@ -267,7 +271,7 @@ class CameraRate(FaceDetector):
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
             if fresh or self.hold or self._follow(frame, known) is not None:
                 self._known.append(known)
-                boxes = np.vstack([boxes, known.box])
+                added.append(row)
                 matched.append(True)
         # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
         kept: List[_Known] = []

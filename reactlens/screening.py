@@ -485,18 +485,19 @@ def _records(
     smile_index: Optional[int],
     offset: float,
 ) -> List[Record]:
-    records = []
     time_s = frame.time_s + offset
-    best = probs.argmax(axis=1) if len(found) else ()
-    for i, detection in enumerate(found):
+    sid, index, media, image = session.session_id, frame.index, session.media_title, frame.name
+    rows = probs.tolist()  # one conversion for the frame: a full house has hundreds of faces
+    best = probs.argmax(axis=1).tolist() if len(found) else []
+    records = []
+    for detection, face_id, row, top, now in zip(found, ids, rows, best, scored.tolist()):
         x, y, w, h = detection.box
-        row = probs[i].tolist()
         records.append(
             Record(
-                session_id=session.session_id,
-                frame=frame.index,
+                session_id=sid,
+                frame=index,
                 time_s=time_s,
-                face_id=ids[i],
+                face_id=face_id,
                 x=x,
                 y=y,
                 w=w,
@@ -504,11 +505,11 @@ def _records(
                 face_score=detection.score,
                 landmarks=detection.landmarks,
                 smile=row[smile_index] if smile_index is not None else None,
-                label=labels[best[i]],
+                label=labels[top],
                 scores=dict(zip(labels, row)),
-                scored=bool(scored[i]),
-                media=session.media_title,
-                image=frame.name,
+                scored=now,
+                media=media,
+                image=image,
             )
         )
     return records

@@ -65,6 +65,29 @@ def test_csv_refuse_and_overwrite(tmp_path):
         CsvSink(str(path), if_exists="replace")
 
 
+def test_csv_can_keep_only_the_rows_the_classifier_scored(tmp_path):
+    path = tmp_path / "r.csv"
+    sink = CsvSink(str(path), rows="scored")  # the full-house profile's: the rows between turns repeat scores
+    sink.open(SESSION)
+    for i in range(4):
+        carried = record(i, 1, 0.2, x=80)
+        carried.scored = i % 2 == 0  # viewer 1 scored every other frame
+        sink.write(frame(i), [record(i, 0, 0.9), carried])
+    sink.close()
+    rows = list(csv.DictReader(path.open()))
+    assert [(r["frame"], r["face_id"]) for r in rows] == [
+        ("0", "0"),
+        ("0", "1"),
+        ("1", "0"),
+        ("2", "0"),
+        ("2", "1"),
+        ("3", "0"),
+    ]
+    assert {r["scored"] for r in rows} == {"1"} and sink.health()["rows"] == 6
+    with pytest.raises(ReactlensError, match="csv rows 'some' is not understood; use one of: all, scored"):
+        CsvSink(str(path), rows="some")
+
+
 def test_boxes_use_the_seed_colours():
     image = np.zeros((100, 200, 3), np.uint8)
     draw_records(image, [record(0, 0, 0.9, x=10), record(0, 1, 0.1, x=120)], "smile")

@@ -19,6 +19,9 @@ from reactlens.records import ROOM_COLUMNS, Record, RoomRecord, Session, csv_hea
 log = logging.getLogger("reactlens")
 
 IF_EXISTS = ("append", "refuse", "overwrite")
+#: Which face records are written: every one, or only those the classifier scored in their frame (a classifier
+#: ``rate`` carries a viewer's scores between its turns; the report reads only the scored rows).
+ROWS = ("all", "scored")
 
 
 def read_header(path: str) -> List[str]:
@@ -92,14 +95,20 @@ class CsvSink(ResultSink):
     ``media``; and the room's ``session_id,time_s,label,score,event,media`` to ``<stem>-room.csv``.
 
     ``path``: the CSV file. ``if_exists``: ``append`` (default; the columns must match), ``refuse`` or
-    ``overwrite``. ``flush_s``: seconds between flushes to disk, bounding what a crash could lose.
+    ``overwrite``. ``flush_s``: seconds between flushes to disk, bounding what a crash could lose. ``rows``: ``all``
+    (default) or ``scored``: only the faces the classifier scored in their frame (``ROWS``).
     """
 
-    def __init__(self, path: str = "reactlens-results.csv", if_exists: str = "append", flush_s: float = 1.0) -> None:
+    def __init__(
+        self, path: str = "reactlens-results.csv", if_exists: str = "append", flush_s: float = 1.0, rows: str = "all"
+    ) -> None:
         if if_exists not in IF_EXISTS:
             raise ReactlensError(
                 f"csv if_exists '{if_exists}' is not understood", f"use one of: {', '.join(IF_EXISTS)}"
             )
+        if rows not in ROWS:
+            raise ReactlensError(f"csv rows '{rows}' is not understood", f"use one of: {', '.join(ROWS)}")
+        self.scored_only = rows == "scored"
         self.path = str(path)
         self.room_path = room_path(self.path)
         self.if_exists = if_exists
@@ -119,6 +128,8 @@ class CsvSink(ResultSink):
     def write(self, frame: Frame, records: Sequence[Record]) -> None:
         if self._faces is None:
             raise RuntimeError("CsvSink.write called before open")
+        if self.scored_only:
+            records = [r for r in records if r.scored]
         labels = self._labels
         self._faces.write(csv_row(r, labels, self._stills) for r in records)
         self.rows += len(records)

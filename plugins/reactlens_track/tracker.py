@@ -126,6 +126,11 @@ class ViewerTracker(Tracker):
         for track, bi in found:
             dt = now - track.last_seen
             new = boxes[bi]
+            if new == track.box:  # a held face: no velocity (a full house's every face, most frames)
+                if 0 < dt <= 0.5:
+                    track.vx, track.vy = 0.5 * track.vx, 0.5 * track.vy
+                track.last_seen = now
+                continue
             if 0 < dt <= 0.5:
                 old = track.box
                 # smoothed velocity of the box centre
