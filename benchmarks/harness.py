@@ -225,9 +225,8 @@ def benchmark(
         }
         webcam = BUILTIN_PROFILES["webcam"]["detector"]
         live = {**base, "overrides": {"detector": dict(webcam), **overrides, "source.live": True}}
-        if name in FULL_HOUSE:  # a live full house: the full-house profile's components, scans on a second thread
-            scanning = {**house["detector"], "background_scan": True}
-            live = {**base, "overrides": {**full_house["overrides"], "detector": scanning, "source.live": True}}
+        if name in FULL_HOUSE:  # a live full house: the full-house profile's components (scanning on a second thread)
+            live = {**base, "overrides": {**full_house["overrides"], "source.live": True}}
         pipelines = [("seed", seed), ("haar", haar), ("reactlens", ours), ("full-house", full_house)]
         if name in FULL_HOUSE:  # the full-house profile with the portrait smile-net, side by side with smile-net-32
             portrait = {**full_house["overrides"], "classifier": {**house["classifier"], "model": SMILE_NET_ONNX}}

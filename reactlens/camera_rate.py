@@ -18,7 +18,9 @@ With ``confirm``, a face that appears after a scene's first scan (a hand raised,
 screen's reflection) is taken only when the next full scan finds it at the same place too.
 
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
-their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back).
+their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back). A screening of
+a live source (a camera) scans in the background unless its profile says otherwise. ``scan_threads`` gives the
+background scanner its own number of threads (0: the detector's): one leaves the other core to the frames.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "redetect": 1,
     "cut_threshold": 20.0,
     "background_scan": False,
+    "scan_threads": 0,
     "hold": False,
     "confirm": False,
 }
@@ -107,7 +110,7 @@ class CameraRate(FaceDetector):
     """Wraps a detector so it keeps up with a camera; see the module docstring and ``CAMERA_RATE_OPTIONS``.
 
     ``scan_factory`` builds a second instance of the detector for background scans (a detector object
-    need not be safe to share between threads).
+    need not be safe to share between threads), given ``scan_threads``.
     """
 
     def __init__(
@@ -122,12 +125,15 @@ class CameraRate(FaceDetector):
         redetect: int = 1,
         cut_threshold: float = 20.0,
         background_scan: bool = False,
+        scan_threads: int = 0,
         hold: bool = False,
         confirm: bool = False,
-        scan_factory: Optional[Callable[[], Any]] = None,
+        scan_factory: Optional[Callable[[int], Any]] = None,
     ) -> None:
         if int(every) < 1 or int(redetect) < 1:
             raise ReactlensError(f"every={every} and redetect={redetect} must be at least 1", "use 1 for every frame")
+        if int(scan_threads) < 0:
+            raise ReactlensError(f"scan_threads={scan_threads} must be 0 or more", "use 0 for the detector's own")
         if int(detect_width) < 0 or int(track_face_px) < 8:
             raise ReactlensError("detect_width must be ≥ 0 and track_face_px ≥ 8", "use the defaults")
         self.detector = detector
@@ -153,7 +159,7 @@ class CameraRate(FaceDetector):
         self._scanner = detector
         if background_scan and track:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan")
-            self._scanner = scan_factory() if scan_factory is not None else detector
+            self._scanner = scan_factory(int(scan_threads)) if scan_factory is not None else detector
         self._pending: Optional[Future] = None
 
     # -- full scans --------------------------------------------------------------------------------

@@ -234,8 +234,17 @@ class PluginHost:
         outer = {k: v for k, v in options.items() if k in defaults and k not in own}
         inner = {k: v for k, v in options.items() if k not in outer}
 
-        def build() -> Any:
-            return self._started(component, lambda: component.factory(**inner))
+        def build(threads: int = 0) -> Any:
+            """The component; a detector for background scans may be given its own number of threads."""
+            mine = inner
+            if threads:
+                if "threads" not in own:
+                    raise ReactlensError(
+                        f"detector '{name}' has no threads option, so scan_threads cannot be set",
+                        "leave scan_threads out for this detector",
+                    )
+                mine = {**inner, "threads": threads}
+            return self._started(component, lambda: component.factory(**mine))
 
         built = build()
         if kind == "detector":  # live background scans need a second detector of their own

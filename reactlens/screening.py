@@ -152,7 +152,7 @@ class Screening:
         self._built: List[_Built] = []
         self.source = self._build("source", profile.source)
         self.classifier = self._build("classifier", profile.classifier)
-        self.detector = self._build("detector", profile.detector)
+        self.detector = self._build("detector", self._detector_spec())
         self.tracker = self._build("tracker", profile.tracker) if profile.tracker else None
         self.audio = self._build("audio", profile.audio) if profile.audio else None
         self.sinks = [self._build("sink", spec) for spec in profile.sinks]
@@ -178,6 +178,14 @@ class Screening:
             media_offset_s=offset,
             stills=bool(getattr(source, "stills", False)),
         )
+
+    def _detector_spec(self) -> ComponentSpec:
+        """The profile's detector; for a live source, scanning in the background unless the profile says (a camera
+        does not wait for a full scan: frames would be dropped)."""
+        spec = self.profile.detector
+        if not getattr(self.source.instance, "live", False) or "background_scan" in spec.options:
+            return spec
+        return ComponentSpec(spec.use, {**spec.options, "background_scan": True})
 
     def _source_path(self) -> Optional[str]:
         """The source's file (None: a camera or a stream)."""

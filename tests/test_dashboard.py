@@ -219,7 +219,8 @@ def test_a_port_in_use_is_one_line_and_nothing_is_half_written(clip, tmp_path):
 
 
 def played_live(clip: Path, csv_path: Path, dashboard: str = "0") -> List[str]:
-    """``run`` arguments for a clip played at its own frame rate, as a camera delivers it, with the dashboard."""
+    """``run`` arguments for a clip played at its own frame rate, as a camera delivers it, with the dashboard; its
+    scans inline (not on a second thread, as a camera's are), so every frame screened has its viewer."""
     return [
         "--source",
         str(clip),
@@ -228,6 +229,8 @@ def played_live(clip: Path, csv_path: Path, dashboard: str = "0") -> List[str]:
         "--no-audio",
         "--set",
         "source.live=true",
+        "--set",
+        "detector.background_scan=false",
         "--dashboard",
         dashboard,
     ]

@@ -127,7 +127,9 @@ def test_a_detector_returning_bare_boxes_runs_at_camera_rate_too(clip):
 
 def test_background_scans_add_their_faces_to_a_later_frame(clip):
     inline = CameraRate(CenterFaceDetector(), **CNN_RATE)
-    background = CameraRate(CenterFaceDetector(), **CNN_RATE, background_scan=True, scan_factory=CenterFaceDetector)
+    background = CameraRate(
+        CenterFaceDetector(), **CNN_RATE, background_scan=True, scan_factory=lambda _: CenterFaceDetector()
+    )
     first, second = list(frames(clip, 2))
     background.detect(first)  # starts the first full scan on the second thread and returns at once
     if background._pending is not None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from reactlens.detector_eval import load_truth, score_detector
+from reactlens.errors import ReactlensError
 from reactlens.full_house import BACK_PX, FRONT_PX, SIZE, compose, photos_of, room_light, write_clip, write_truth
 from reactlens.plugins import PluginHost
 from reactlens.profiles import BUILTIN_PROFILES
@@ -56,3 +57,16 @@ def test_the_full_house_profile_screens_a_recording(clip, tmp_path):
     assert rows and {r["scored"] for r in rows} == {"1"}  # the profile writes the rows the classifier scored
     # the viewer seen through the 2-second clip: scored when first seen, then 6 times a second (not 50 rows)
     assert 12 <= max(Counter(r["face_id"] for r in rows).values()) <= 14
+
+
+def test_the_full_house_scans_from_a_camera_on_one_thread_beside_the_frames():
+    host = PluginHost()
+    host.load_entry_points()
+    options = {k: v for k, v in BUILTIN_PROFILES["full-house"]["detector"].items() if k != "use"}
+    detector = host.create("detector", "yunet", {**options, "background_scan": True})
+    scanner, own = detector._scanner, detector.detector
+    assert scanner is not own  # a second detector of its own, on the scan thread
+    assert scanner.session.get_session_options().intra_op_num_threads == 1  # the profile's scan_threads
+    assert own.session.get_session_options().intra_op_num_threads == 2  # the frames' detector keeps its threads
+    with pytest.raises(ReactlensError, match="detector 'haar' has no threads option, so scan_threads cannot be set"):
+        host.create("detector", "haar", {"track": True, "background_scan": True, "scan_threads": 1})

@@ -182,6 +182,8 @@ def test_a_camera_that_goes_away_ends_the_run_with_its_results_saved(host, clip,
         tiny_model,
         source={"use": "unplugged-camera", "clip": str(clip)},
         sinks=[{"use": "csv", "path": str(out)}, {"use": "recorder"}],
+        # this camera delivers the clip as fast as it decodes, so its few frames are scanned as they come
+        **{"detector.background_scan": False},
     )
     with pytest.raises(ReactlensError, match=r"camera 9 stopped delivering frames.*results so far are saved"):
         Screening(profile, host).run()
@@ -231,3 +233,16 @@ def test_ctrl_c_on_the_command_line_keeps_every_row(clip, tiny_model, tmp_path):
     assert rows and all(len(r) == len(header) for r in rows)
     frames = sorted({int(r[1]) for r in rows})
     assert frames == sorted(frames) and np.all(np.diff([int(r[1]) for r in rows]) >= 0)
+
+
+def test_a_live_source_scans_in_the_background_unless_the_profile_says(host, clip, tiny_model):
+    live = Screening(video_profile(clip, tiny_model, **{"source.live": True}), host)
+    assert live.detector.spec.options["background_scan"] is True  # a camera does not wait for a full scan
+    file = Screening(video_profile(clip, tiny_model), host)
+    assert "background_scan" not in file.detector.spec.options  # a file's frames wait for their scans
+    inline = Screening(
+        video_profile(clip, tiny_model, **{"source.live": True, "detector.background_scan": False}), host
+    )
+    assert inline.detector.spec.options["background_scan"] is False
+    for screening in (live, file, inline):
+        screening.close_components()
