@@ -1,14 +1,12 @@
-"""Ship YuNet-n as ``models/yunet-n.onnx``, measure its Haar box calibration, and try quantizing it.
+"""Ship YuNet-n as ``models/yunet-n.onnx`` and measure its Haar box calibration.
 
     python scripts/make_yunet_model.py ../shared/models/yunet/yunet_n_dynamic.onnx   # copy, checksum checked
     python scripts/make_yunet_model.py --calibrate        # HAAR_SIDE / HAAR_SHIFT_Y of reactlens_onnx.yunet
-    python scripts/make_yunet_model.py --quantize build/yunet-n-int8.onnx   # int8, kept only if it agrees
 
 The file is the public ShiqiYu/libfacedetection.train ``onnx/yunet_n_dynamic.onnx`` (Apache-2.0), shipped unmodified.
 ``--calibrate`` matches YuNet's own boxes with a Haar cascade's on the shared clips and photos and prints the medians
-the detector's square box uses. ``--quantize`` makes an int8 copy with ONNX Runtime's static quantization (reduced
-ranges: this CPU has no VNNI, and full-range int8 can saturate), calibrated on full-house frames of one half of the
-crowd photos, and reports how many of the fp32 model's faces it finds on frames of the other half (≥ 0.99 to keep it).
+the detector's square box uses. No int8 copy is shipped: ONNX Runtime's static int8 (reduced ranges, per channel) ran
+YuNet slower at 1080p than fp32 on a CPU without VNNI (the README's full house says what was measured).
 """
 
 from __future__ import annotations
