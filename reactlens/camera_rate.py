@@ -57,6 +57,8 @@ HOLD_SHIFT = 0.1
 HOLD_PX = 2
 #: Frames a source may skip (a live camera dropping frames) and still continue the same scene.
 MAX_GAP = 30
+#: A scan's face overlapping a known face (or another face of the same scan) this much (IoU) is that face.
+SAME_FACE_IOU = 0.2
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -252,13 +254,15 @@ class CameraRate(FaceDetector):
         # each face found is matched to the faces known before the scan, and to those the scan adds: two array
         # operations for a full house whose every face is known
         found_boxes = np.asarray([d.box for d in found], dtype=np.float64).reshape(-1, 4)
-        before = iou_matrix(found_boxes, [k.box for k in self._known]) if self._known else None
-        among = iou_matrix(found_boxes, found_boxes) if before is None or (before.max(axis=1) < 0.2).any() else None
+        before = iou_matrix(found_boxes, [k.box for k in self._known]).reshape(len(found), len(self._known))
+        unknown = before.max(axis=1, initial=0.0) < SAME_FACE_IOU  # faces no known face accounts for
+        # a scan's new faces are checked against each other too (the array only when it has any: 7 ms for a house)
+        among = iou_matrix(found_boxes, found_boxes) if unknown.any() else np.zeros((len(found), len(found)))
         matched = [False] * len(self._known)
         added: List[int] = []  # rows of ``found`` the scan added, in order
         for row, detection in enumerate(found):
-            best = int(np.argmax(before[row])) if before is not None else -1
-            if before is not None and before[row, best] >= 0.2:
+            if not unknown[row]:
+                best = int(np.argmax(before[row]))
                 matched[best] = True
                 if fresh:  # the scan's box is better than the followed one
                     same = self._known[best]
@@ -266,7 +270,7 @@ class CameraRate(FaceDetector):
                     # a held face is never looked for between scans: no template until it moves
                     same.template = None if self.hold and same.still else self._template(frame.image, detection.box)
                 continue
-            if added and among is not None and among[row, added].max() >= 0.2:
+            if added and among[row, added].max() >= SAME_FACE_IOU:
                 continue  # one face, found twice
             if not self._confirmed(detection, unconfirmed):
                 continue

@@ -85,7 +85,8 @@ class OnnxClassifier(ExpressionClassifier):
     def _run(self, tensor: np.ndarray) -> np.ndarray:
         # batches of even size (75 faces as 25 + 25 + 25, not 32 + 32 + 11: a small batch costs more a face; 3% less a
         # face over 71-79 faces, alternated); a model of a fixed batch size: run whole when it fits, else face by face
-        step = math.ceil(len(tensor) / max(1, math.ceil(len(tensor) / MAX_BATCH))) or 1
+        batches = max(1, math.ceil(len(tensor) / MAX_BATCH))
+        step = max(1, math.ceil(len(tensor) / batches))
         if self.batch_fixed:
             step = self.batch_fixed if len(tensor) == self.batch_fixed else 1
         parts = [self._infer(tensor[i : i + step]) for i in range(0, len(tensor), step)]

@@ -126,18 +126,18 @@ class ViewerTracker(Tracker):
         for track, bi in found:
             dt = now - track.last_seen
             new = boxes[bi]
-            if new == track.box:  # a held face: no velocity (a full house's every face, most frames)
-                if 0 < dt <= 0.5:
-                    track.vx, track.vy = 0.5 * track.vx, 0.5 * track.vy
-                track.last_seen = now
-                continue
+            moved = new != track.box  # a held face has not (a full house's every face, most frames)
             if 0 < dt <= 0.5:
-                old = track.box
+                vx = vy = 0.0
+                if moved:
+                    old = track.box
+                    vx = ((new[0] + new[2] / 2.0) - (old[0] + old[2] / 2.0)) / dt
+                    vy = ((new[1] + new[3] / 2.0) - (old[1] + old[3] / 2.0)) / dt
                 # smoothed velocity of the box centre
-                vx = ((new[0] + new[2] / 2.0) - (old[0] + old[2] / 2.0)) / dt
-                vy = ((new[1] + new[3] / 2.0) - (old[1] + old[3] / 2.0)) / dt
                 track.vx, track.vy = 0.5 * track.vx + 0.5 * vx, 0.5 * track.vy + 0.5 * vy
-            track.box, track.last_seen = box_of(new), now
+            if moved:
+                track.box = box_of(new)
+            track.last_seen = now
         if self.seats and -1 in ids:  # back in a seat: the seat's viewer, seen again
             back = self._matched(self.seats, [s.first_box for s in self.seats], boxes, ids)
             for seat, bi in back:
