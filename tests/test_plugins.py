@@ -106,6 +106,16 @@ def test_a_broken_plugin_fails_the_run_only_when_the_profile_needs_it(plugin_pat
     assert "unknown detector 'fancy'" in needed.stderr and "reactlens-broken (ModuleNotFoundError" in needed.stderr
 
 
+def test_a_built_in_command_loads_no_plugin(plugin_path, tmp_path):
+    # `reactlens report` needs none: loading them imports ONNX Runtime, SciPy and a web server (~46 MB, a second)
+    env = {"PYTHONPATH": str(plugin_path)}
+    result = run_cli("report", str(tmp_path / "none.csv"), env=env)
+    assert_one_line_error(result, "not found")
+    assert "failed to load" not in result.stderr
+    listing = run_cli("--help", env=env)  # the plugins' own commands are listed, so they are loaded
+    assert "collect" in listing.stdout and "plugin 'reactlens-broken' failed to load" in listing.stderr
+
+
 def test_allow_list_limits_third_party_plugins(plugin_path):
     only_good = run_cli(
         "plugins", "--json", env={"PYTHONPATH": str(plugin_path), "REACTLENS_LOAD_PLUGINS": "reactlens-good"}

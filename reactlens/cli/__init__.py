@@ -6,12 +6,13 @@ import logging
 import os
 import signal
 import sys
+from typing import List
 
 import typer
+from typer.main import get_command_name
 
 from .. import __version__
 from ..errors import ReactlensError
-from ..plugins import get_host
 from .console import configure_logging, err_console
 
 app = typer.Typer(
@@ -40,8 +41,18 @@ def _root(
     """Measure when an audience laughs."""
 
 
-def _register_commands() -> None:
+def _register_commands(args: List[str]) -> None:
+    """Add the built-in commands to ``app``, and the plugins' unless ``args`` name a built-in one: loading the
+    plugins imports ONNX Runtime, SciPy and a web server (~46 MB, a second), which `reactlens report` never needs."""
     from . import batch, demo, evaluate, info, report, run  # noqa: F401  (each module adds its commands to ``app``)
+
+    built_in = {
+        command.name or get_command_name(getattr(command.callback, "__name__", ""))
+        for command in app.registered_commands
+    }
+    if args[:1] and args[0] in built_in:
+        return
+    from ..plugins import get_host
 
     get_host().manager.hook.register_commands(cli=app)
 
@@ -58,8 +69,8 @@ def main() -> None:
     # in a script): Python keeps an inherited "ignore", so `kill -INT` would otherwise do nothing.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        _register_commands()
         args = sys.argv[1:]
+        _register_commands(args)
         if args[:1] == ["report"]:
             from .report import spread_versus
 
