@@ -191,8 +191,8 @@ def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_pa
     first = background("batch", *sources, "--out", str(out), *cluster.args, "--json", "-q", env=cluster.env)
     wait_for(lambda: (out / "manifest.json").exists(), what="the first recording")
     first.send_signal(signal.SIGINT)  # Ctrl-C after one recording
-    first.communicate(timeout=120)
-    assert first.returncode == 130
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 130, stderr
     done_before = {s for s, e in manifest(out).items() if e["status"] == "done"}
     assert 1 <= len(done_before) < 3
     second = run_cli("batch", *sources, "--out", str(out), *cluster.args, "--json", timeout=300, env=cluster.env)

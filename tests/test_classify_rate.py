@@ -132,5 +132,5 @@ def test_the_report_reads_only_the_scored_rows(tmp_path):
             scores = {"neutral": 1 - smile, "smile": smile}
             record = Record("s", frame, frame / 25, 0, 1, 1, 9, 9, smile, "neutral", scores, scored=scored)
             writer.writerow(csv_row(record, ("neutral", "smile")))
-    results = load_results([str(path)])
-    assert len(results.data) == 10 and (results.data["score_smile"] == 0.1).all()
+    (viewer,) = load_results([str(path)]).records.viewers()
+    assert list(viewer.frames) == list(range(0, 50, 5)) and (viewer.probs[:, 1] == 0.1).all()

@@ -150,6 +150,27 @@ def test_sessions_of_the_same_media_line_up_on_the_media_timeline(tmp_path):
     assert len(audience.sessions) == 2
 
 
+def test_a_full_house_read_a_slice_at_a_time_gives_the_report_read_whole(tmp_path, monkeypatch):
+    # a real run's CSV is in order of frames, every viewer's records interleaved; read 7 records at a time, each
+    # viewer's arrive in many pieces. The same file given twice adds nothing (each frame of a viewer counts once).
+    tracks = {face: seconds((2, 0.1 * face), (2, 0.9), (1, None), (3, 0.2)) for face in range(4)}
+    path = write_results(tmp_path / "a.csv", "s1", tracks)
+    whole = analyse(load_results([str(path)]))
+    monkeypatch.setattr("reactlens.report.load.SLICE_ROWS", 7)
+    sliced = analyse(load_results([str(path), str(path)]))
+    assert sliced.curve.equals(whole.curve) and sliced.viewers == whole.viewers and sliced.sessions == whole.sessions
+    assert whole.sessions[0]["records"] == 4 * 70 and whole.sessions[0]["frames"] == 70  # a second with no face
+
+
+def test_the_viewers_table_built_a_part_at_a_time_is_the_table_built_whole(tmp_path):
+    tracks = {face: seconds((3, 0.0), (2 + face, 1.0), (4, 0.3)) for face in range(5)}
+    audience = analyse(load_results([str(write_results(tmp_path / "a.csv", "s1", tracks))]))
+    whole = pd.concat(list(audience.tidy(part_s=1000)), ignore_index=True)
+    parts = list(audience.tidy(part_s=3))
+    assert len(parts) == 5 and pd.concat(parts, ignore_index=True).equals(whole)
+    assert whole["time_s"].is_monotonic_increasing and len(whole) == 2 * (5 * 9 + 0 + 1 + 2 + 3 + 4)
+
+
 def test_report_files_and_cli(tmp_path):
     a = write_results(tmp_path / "a.csv", "s1", {0: seconds((3, 0.0), (3, 1.0), (2, 0.0)), 1: seconds((8, 0.2))})
     result = run_cli("report", str(a), "--out", str(tmp_path / "rep"))
@@ -181,6 +202,9 @@ def test_report_refuses_mixed_media_and_bad_files(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert_one_line_error(run_cli("report", str(bad)), "lacks the columns")
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"PAR1 but not really")
+    assert_one_line_error(run_cli("report", str(junk)), "is not a readable Parquet file")
     assert_one_line_error(run_cli("report", str(tmp_path / "none.csv")), "not found")
 
 

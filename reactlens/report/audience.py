@@ -18,7 +18,7 @@ For every label of the classifier, per second of media ``k`` (``k <= time_s < k 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from .grid import Grid, timestamp
 from .load import Results
 from .room import Room
 from .signal import SignalParams, expression, laugh_events, smooth
+from .viewers import Viewer, ViewerRecords
 
 CURVE_COLUMNS = [
     "second",
@@ -45,6 +46,8 @@ CURVE_COLUMNS = [
 ]
 #: Seconds between two top moments of the same label.
 MOMENT_SEPARATION_S = 5
+#: Seconds of the viewers' table (``Audience.tidy``) built and written at a time.
+TIDY_PART_S = 600
 
 
 @dataclass
@@ -95,26 +98,32 @@ class Audience:
             "sessions": self.sessions,
         }
 
-    def tidy(self) -> pd.DataFrame:
+    def tidy(self, part_s: int = TIDY_PART_S) -> Iterator[pd.DataFrame]:
         """The long table ``time_s, session, viewer, label, value``: each viewer's mean probability per second, in
-        order of time, viewer and label. Built in that order, with the names as categories: at 500 viewers over two
-        hours it is 7 M rows, which as sorted text took a gigabyte."""
+        order of time, viewer and label, ``part_s`` seconds at a time. Built in that order, with the names as
+        categories: at 500 viewers over two hours it is 7 M rows, which as sorted text took a gigabyte (and whole, as
+        categories, 230 MB)."""
         grid = self.grid
         labels = sorted(self.labels)
         by_name = np.argsort(np.asarray(grid.viewers), kind="stable")
-        cols, ranks = np.nonzero(grid.present[by_name].T)  # second by second, viewers by name
-        rows = by_name[ranks]
         session_codes, session_names = pd.factorize(np.asarray(grid.sessions, dtype=object))
         each = len(labels)
-        return pd.DataFrame(
-            {
-                "time_s": np.repeat(grid.seconds[cols], each),
-                "session": pd.Categorical.from_codes(np.repeat(session_codes[rows], each), session_names),
-                "viewer": pd.Categorical.from_codes(np.repeat(rows, each), grid.viewers),
-                "label": pd.Categorical.from_codes(np.tile(np.arange(each), len(rows)), labels),
-                "value": np.round(np.column_stack([grid.score[label][rows, cols] for label in labels]), 4).reshape(-1),
-            }
-        )
+        for first in range(0, len(grid.seconds), part_s):
+            present = grid.present[by_name, first : first + part_s]
+            cols, ranks = np.nonzero(present.T)  # second by second, viewers by name
+            cols += first
+            rows = by_name[ranks]
+            yield pd.DataFrame(
+                {
+                    "time_s": np.repeat(grid.seconds[cols], each),
+                    "session": pd.Categorical.from_codes(np.repeat(session_codes[rows], each), session_names),
+                    "viewer": pd.Categorical.from_codes(np.repeat(rows, each), grid.viewers),
+                    "label": pd.Categorical.from_codes(np.tile(np.arange(each), len(rows)), labels),
+                    "value": np.round(np.column_stack([grid.score[label][rows, cols] for label in labels]), 4).reshape(
+                        -1
+                    ),
+                }
+            )
 
     def session_shares(self) -> Dict[str, Dict[str, np.ndarray]]:
         """Session → label → share of that session's viewers showing the label, per second (NaN: none present)."""
@@ -138,25 +147,25 @@ BAND_METHOD = (
 )
 
 
-def select_media(data: pd.DataFrame, media: Optional[str]) -> Tuple[pd.DataFrame, str]:
-    """The records of one media title; refuse to mix several without ``--media``."""
-    titles = sorted(data["media"].unique())
+def select_media(records: ViewerRecords, media: Optional[str]) -> str:
+    """The media title to report on; refuse to mix several without ``--media``."""
+    titles = records.media()
     if media is not None:
         if media not in titles:
             raise ReactlensError(f"no results for media '{media}'", f"the results hold: {', '.join(map(repr, titles))}")
-        return data[data["media"] == media], media
+        return media
     if len(titles) > 1:
         raise ReactlensError(
             f"the results hold {len(titles)} media ({', '.join(map(repr, titles))})",
             "choose one with --media TITLE; sessions of the same media are combined",
         )
-    return data, titles[0]
+    return titles[0]
 
 
 def span(results: Results, media: Optional[str]) -> Tuple[int, int]:
     """First and last second of media the results cover."""
-    data, _ = select_media(results.data, media)
-    return int(np.floor(data["time_s"].min())), int(np.floor(data["time_s"].max()))
+    first, last = results.records.span(select_media(results.records, media))
+    return int(np.floor(first)), int(np.floor(last))
 
 
 def _per_second(index: np.ndarray, values: np.ndarray, width: int) -> np.ndarray:
@@ -164,32 +173,60 @@ def _per_second(index: np.ndarray, values: np.ndarray, width: int) -> np.ndarray
     return np.bincount(index, weights=values, minlength=width) / np.maximum(np.bincount(index, minlength=width), 1)
 
 
-def _viewer_rows(data: pd.DataFrame) -> Tuple[np.ndarray, np.ndarray]:
-    """Where each viewer's rows start and end: ``data`` is sorted by session, face and time (``load_results``), so a
-    viewer's rows are one run (views of them copy nothing, where a groupby would copy every record)."""
-    sessions, faces = data["session_id"].to_numpy(), data["face_id"].to_numpy()
-    change = np.flatnonzero((sessions[1:] != sessions[:-1]) | (faces[1:] != faces[:-1])) + 1
-    return np.concatenate(([0], change)), np.concatenate((change, [len(data)]))
+class _Sessions:
+    """Each session's records, frames, viewers and time span, a viewer at a time."""
+
+    def __init__(self, media: str) -> None:
+        self.media = media
+        self.records: Dict[str, int] = {}
+        self.frames: Dict[str, np.ndarray] = {}
+        self.viewers: Dict[str, int] = {}
+        self.start_s: Dict[str, float] = {}
+        self.end_s: Dict[str, float] = {}
+
+    def add(self, viewer: Viewer) -> None:
+        """Count one viewer's records in its session."""
+        session = viewer.session_id
+        self.records[session] = self.records.get(session, 0) + len(viewer.times)
+        self.frames[session] = np.union1d(self.frames.get(session, viewer.frames[:0]), viewer.frames)
+        self.viewers[session] = self.viewers.get(session, 0) + 1
+        self.start_s[session] = min(self.start_s.get(session, np.inf), float(viewer.times.min()))
+        self.end_s[session] = max(self.end_s.get(session, -np.inf), float(viewer.times.max()))
+
+    def summaries(self) -> List[Dict[str, Any]]:
+        """One summary per session, by name."""
+        return [
+            {
+                "session_id": session,
+                "media": self.media,
+                "records": self.records[session],
+                "frames": len(self.frames[session]),
+                "viewers": self.viewers[session],
+                "start_s": round(self.start_s[session], 3),
+                "end_s": round(self.end_s[session], 3),
+            }
+            for session in sorted(self.records)
+        ]
 
 
 def build_grid(
-    data: pd.DataFrame, labels: Sequence[str], smile_label: Optional[str], first: int, last: int, params: SignalParams
-) -> Tuple[Grid, List[Dict[str, Any]]]:
-    """The per-viewer, per-second arrays over seconds ``first..last``, and a summary per viewer."""
+    records: ViewerRecords, media: str, smile_label: Optional[str], first: int, last: int, params: SignalParams
+) -> Tuple[Grid, List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """The per-viewer, per-second arrays of one media title over seconds ``first..last``, a summary per viewer and
+    one per session. Viewers are read from ``records`` one at a time."""
+    labels = records.labels
     seconds = np.arange(first, last + 1)
-    starts, ends = _viewer_rows(data)
-    sessions, faces = data["session_id"].to_numpy()[starts], data["face_id"].to_numpy()[starts]
-    all_times = data["time_s"].to_numpy(dtype=np.float64)
-    all_probs = data[[Results.column(label) for label in labels]].to_numpy(dtype=np.float64)
-    width = len(seconds)
-    present = np.zeros((len(starts), width), dtype=bool)
-    score = {label: np.zeros((len(starts), width)) for label in labels}
-    showing = {label: np.zeros((len(starts), width)) for label in labels}
+    width, count = len(seconds), len(records.keys(media))
+    present = np.zeros((count, width), dtype=bool)
+    score = {label: np.zeros((count, width)) for label in labels}
+    showing = {label: np.zeros((count, width), dtype=bool) for label in labels}
     onsets = {label: np.zeros(width, dtype=np.int64) for label in labels}
     laughs = np.zeros(width, dtype=np.int64)
     summaries: List[Dict[str, Any]] = []
-    for row, (session, face, start, end) in enumerate(zip(sessions, faces, starts, ends)):
-        times, probs = all_times[start:end], all_probs[start:end]
+    sessions = _Sessions(media)
+    for row, seen in enumerate(records.viewers(media)):
+        sessions.add(seen)
+        session, face, times, probs = seen.session_id, seen.face_id, seen.times, seen.probs
         index = np.floor(times).astype(np.int64) - first
         present[row] = np.bincount(index, minlength=width) > 0
         viewer = f"{session}:{int(face)}"
@@ -237,7 +274,7 @@ def build_grid(
         onsets,
         laughs,
     )
-    return grid, summaries
+    return grid, summaries, sessions.summaries()
 
 
 def _peaks(times: np.ndarray, smoothed: np.ndarray, floor: float, most: int = 3) -> List[float]:
@@ -319,30 +356,11 @@ def analyse(
     ``seconds``: the first and last second of the timeline (default: what the results cover); a
     comparison gives both audiences the same.
     """
-    data, title = select_media(results.data, media)
+    title = select_media(results.records, media)
     first, last = seconds or span(results, media)
-    grid, viewers = build_grid(data, results.labels, results.smile_label, first, last, params)
+    grid, viewers, sessions = build_grid(results.records, title, results.smile_label, first, last, params)
     curve = curve_of(grid, results.labels, results.smile_label)
     moments = {label: top_moments(curve[curve["label"] == label], results.smile_label, top) for label in results.labels}
-    per_session = data.groupby("session_id", sort=True).agg(
-        records=("frame", "size"),
-        frames=("frame", "nunique"),
-        viewers=("face_id", "nunique"),
-        start_s=("time_s", "min"),
-        end_s=("time_s", "max"),
-    )
-    sessions = [
-        {
-            "session_id": session,
-            "media": title,
-            "records": int(row.records),
-            "frames": int(row.frames),
-            "viewers": int(row.viewers),
-            "start_s": round(float(row.start_s), 3),
-            "end_s": round(float(row.end_s), 3),
-        }
-        for session, row in per_session.iterrows()
-    ]
     room = None
     if results.room is not None:
         heard = results.room[results.room["media"] == title]

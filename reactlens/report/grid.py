@@ -30,7 +30,7 @@ class Grid:
     present: np.ndarray
     #: The viewer's mean probability of the label in that second.
     score: Dict[str, np.ndarray]
-    #: 1.0 when the viewer shows the label (state on for at least half of that second's records), else 0.0.
+    #: True when the viewer shows the label (state on for at least half of that second's records).
     showing: Dict[str, np.ndarray]
     #: Viewers whose state turns on, per second.
     onsets: Dict[str, np.ndarray]

@@ -1,51 +1,59 @@
-"""Reading results: reactlens CSVs and the collector's SQLite store, into one pandas frame.
+"""Reading results: reactlens CSVs, the collector's SQLite store, a batch's Parquet files or a fleet's S3 prefix.
 
-Whatever the classifier, the frame has one ``score_<label>`` column per label (the CSV's own columns;
-a store's ``scores`` JSON spread out; only ``smile`` for results that hold nothing else).
+Each file is read a slice at a time; a slice's scored records go to ``ViewerRecords``, by viewer. Whatever the
+classifier, a slice has one ``score_<label>`` column per label (the CSV's own columns; a store's ``scores`` JSON spread
+out; only ``smile`` for results that hold nothing else). A record read twice (the same session, face and frame, from
+two files or a store that got it twice) counts once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_integer_dtype, is_numeric_dtype
+import pyarrow.parquet as pq
+from pandas.api.types import is_numeric_dtype
 
 from ..errors import ReactlensError
 from ..records import ROOM_COLUMNS, SCORE_PREFIX, room_path
 from .lake import read_lake
+from .viewers import ViewerRecords
 
 REQUIRED = ("session_id", "frame", "time_s", "face_id")
 #: The other columns the report reads besides the scores (boxes, the label and the image are left on disk).
-OPTIONAL = ("smile", "media", "record_id", "scored")
+OPTIONAL = ("smile", "media", "scored")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 @dataclass
 class Results:
-    """Records of one or more result files, with the classifier's labels."""
+    """Records of one or more result files, by viewer, with the classifier's labels."""
 
-    #: Sorted by session, face and time.
-    data: pd.DataFrame
-    labels: Tuple[str, ...]
+    records: ViewerRecords
     #: The label whose probability is the ``smile`` column, when there is one: it gets laugh events.
     smile_label: Optional[str]
     #: The room's sound records beside the results (``X-room.csv``), when the screening listened.
     room: Optional[pd.DataFrame] = None
 
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        """The classifier's labels, in the results' column order."""
+        return self.records.labels
+
     @staticmethod
     def column(label: str) -> str:
-        """The frame's column holding ``label``'s probability."""
+        """The results' column holding ``label``'s probability."""
         return SCORE_PREFIX + label
 
 
-#: Rows of a CSV read at a time: a full house's records are read a slice at a time, each keeping only its scored rows.
-CSV_CHUNK = 500_000
+#: Records of a file read at a time: a full house's are read a slice at a time, each keeping only its scored rows.
+SLICE_ROWS = 200_000
 
 
 def scored_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -62,22 +70,15 @@ def _wanted(column: str) -> bool:
     return column in REQUIRED or column in OPTIONAL or column.startswith(SCORE_PREFIX)
 
 
-def _compact(chunk: pd.DataFrame) -> pd.DataFrame:
-    """The chunk with its whole-number columns (frame, face, scored) in the smallest integer type that holds them."""
-    whole = [c for c in ("frame", "face_id", "scored") if c in chunk.columns and is_integer_dtype(chunk[c])]
-    return chunk.assign(**{c: pd.to_numeric(chunk[c], downcast="integer") for c in whole})
-
-
-def _read_csv(path: str) -> pd.DataFrame:
+def _csv_slices(path: str) -> Iterator[pd.DataFrame]:
     try:
-        chunks = pd.read_csv(
+        yield from pd.read_csv(
             path,
             dtype={"session_id": str, "media": str},
             keep_default_na=False,
-            chunksize=CSV_CHUNK,
+            chunksize=SLICE_ROWS,
             usecols=_wanted,
         )
-        return pd.concat([_compact(scored_only(chunk)) for chunk in chunks], ignore_index=True)
     except pd.errors.EmptyDataError:
         raise ReactlensError(f"{path} is empty", "pass a CSV written by `reactlens run`") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -86,26 +87,42 @@ def _read_csv(path: str) -> pd.DataFrame:
         ) from None
 
 
-def _read_store(path: str) -> pd.DataFrame:
+def _store_slices(path: str) -> Iterator[pd.DataFrame]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         try:
-            frame = pd.read_sql_query("SELECT * FROM records", connection)
+            slices = pd.read_sql_query("SELECT * FROM records", connection, chunksize=SLICE_ROWS)
+            for frame in slices:
+                scores = pd.DataFrame([json.loads(text or "{}") for text in frame.pop("scores")], index=frame.index)
+                yield frame.join(scores.add_prefix(SCORE_PREFIX)) if len(scores.columns) else frame
         except (pd.errors.DatabaseError, sqlite3.DatabaseError) as exc:
             raise ReactlensError(
                 f"{path} has no records table ({exc})", "pass a store written by `reactlens collect`"
             ) from None
-    scores = pd.DataFrame([json.loads(text or "{}") for text in frame.pop("scores")], index=frame.index)
-    return frame.join(scores.add_prefix(SCORE_PREFIX)) if len(scores.columns) else frame
 
 
-def _read_parquet(path: str) -> pd.DataFrame:
+@contextlib.contextmanager
+def _parquet(path: str) -> Iterator[None]:
+    """Pyarrow's complaint about a file that is not Parquet, as one clear error."""
     try:
-        return pd.read_parquet(path)
+        yield
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise ReactlensError(
             f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})",
             "pass Parquet files written by `reactlens batch`",
         ) from None
+
+
+def _read_parquet(path: str) -> pd.DataFrame:
+    with _parquet(path):
+        return pd.read_parquet(path)
+
+
+def _parquet_slices(path: str) -> Iterator[pd.DataFrame]:
+    with _parquet(path):
+        table = pq.ParquetFile(path)
+        columns = [name for name in table.schema_arrow.names if _wanted(name)]
+        for batch in table.iter_batches(batch_size=SLICE_ROWS, columns=columns):
+            yield batch.to_pandas()
 
 
 def results_files(paths: Sequence[str]) -> List[str]:
@@ -127,15 +144,21 @@ def results_files(paths: Sequence[str]) -> List[str]:
     return files
 
 
-def _read(path: str) -> pd.DataFrame:
+def _slices(path: str) -> Iterator[pd.DataFrame]:
+    """The file's records a slice at a time, as they are stored."""
     if path.startswith("s3://"):
-        return read_lake(path)[0]
+        return iter([read_lake(path)[0]])
     if not os.path.exists(path):
         raise ReactlensError(f"results file {path} not found", "check the path")
     if path.endswith(".parquet"):
-        frame = _read_parquet(path)
-    else:
-        frame = _read_store(path) if _is_store(path) else _read_csv(path)
+        return _parquet_slices(path)
+    return _store_slices(path) if _is_store(path) else _csv_slices(path)
+
+
+def _checked(path: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A slice of ``path`` as the report reads it: its scored rows with every label's score as a number (rows
+    without one left out), ``media`` and ``session_id`` as text, a ``score_smile`` column when only ``smile`` is
+    given; one clear error when a column is missing."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns) and "smile" not in frame.columns:
         missing.append("score_<label>")
@@ -144,25 +167,45 @@ def _read(path: str) -> pd.DataFrame:
             f"{path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
             "pass results written by `reactlens run` or `reactlens collect`",
         )
+    frame = scored_only(frame)
     if not any(c.startswith(SCORE_PREFIX) for c in frame.columns):
-        frame[SCORE_PREFIX + "smile"] = frame["smile"]
-    unwanted = [c for c in frame.columns if not _wanted(c)]  # a CSV's were never read
-    return scored_only(frame.drop(columns=unwanted) if unwanted else frame)
+        frame = frame.assign(**{SCORE_PREFIX + "smile": frame["smile"]})
+    columns = [c for c in frame.columns if c.startswith(SCORE_PREFIX)]
+    text = [c for c in columns if not is_numeric_dtype(frame[c])]
+    media = frame["media"].fillna("").astype(str) if "media" in frame.columns else ""
+    frame = frame.assign(session_id=frame["session_id"].astype(str), media=media)
+    if text:
+        frame[text] = frame[text].apply(pd.to_numeric, errors="coerce")
+    return _without(frame, frame[columns].isna().any(axis=1))
 
 
-def _smile_label(data: pd.DataFrame, labels: Sequence[str]) -> Optional[str]:
-    """The label whose scores fill the ``smile`` column (None when it is empty: no smile label)."""
-    if "smile" not in data.columns:
-        return None
-    smile = pd.to_numeric(data["smile"], errors="coerce")
-    given = smile.notna()
-    if not given.any():
-        return None
-    for label in labels:
-        scores = data.loc[given, Results.column(label)].to_numpy(dtype=np.float64)
-        if np.allclose(scores, smile[given].to_numpy(), atol=1e-3):
-            return label
-    return None
+class _SmileColumn:
+    """Which label's scores fill the ``smile`` column, worked out a slice at a time (None when it is empty: no
+    smile label)."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self.labels = labels
+        self.matching = set(labels)
+        self.given = False
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Check a slice's smile column against its scores."""
+        if "smile" not in frame.columns:
+            self.matching.clear()
+            return
+        smile = pd.to_numeric(frame["smile"], errors="coerce")
+        given = smile.notna()
+        if not given.any():
+            return
+        self.given = True
+        for label in list(self.matching):
+            scores = frame.loc[given, Results.column(label)].to_numpy(dtype=np.float64)
+            if not np.allclose(scores, smile[given].to_numpy(), atol=1e-3):
+                self.matching.discard(label)
+
+    def label(self) -> Optional[str]:
+        """The first label whose scores matched every slice's smile column."""
+        return next((label for label in self.labels if label in self.matching), None) if self.given else None
 
 
 def _is_store(path: str) -> bool:
@@ -218,49 +261,36 @@ def load_room(paths: Sequence[str]) -> Optional[pd.DataFrame]:
     return data
 
 
+def _labels(frame: pd.DataFrame) -> Tuple[str, ...]:
+    return tuple(c[len(SCORE_PREFIX) :] for c in frame.columns if c.startswith(SCORE_PREFIX))
+
+
 def load_results(paths: Sequence[str]) -> Results:
-    """All records of the given CSVs and stores, with ``media`` filled and every label's scores as floats."""
+    """All scored records of the given CSVs, stores, Parquet files or S3 prefix, by viewer (see ``viewers``)."""
     if not paths:
         raise ReactlensError("no results given", "pass one or more CSVs (or collector stores)")
     paths = results_files(paths)
-    frames: List[pd.DataFrame] = [_read(path) for path in paths]
-    label_sets = {tuple(c[len(SCORE_PREFIX) :] for c in f.columns if c.startswith(SCORE_PREFIX)) for f in frames}
-    if len(label_sets) > 1:
-        raise ReactlensError(
-            "the results come from classifiers with different labels ("
-            + "; ".join(", ".join(s) for s in sorted(label_sets))
-            + ")",
-            "report on results of one classifier at a time",
-        )
-    labels = label_sets.pop()
-    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    del frames  # a full house's records are hundreds of megabytes: each step below copies them only if it must
-    if "media" not in data.columns:
-        data["media"] = ""
-    data["media"] = data["media"].fillna("").astype(str)
-    data["session_id"] = data["session_id"].astype(str)
-    columns = [Results.column(label) for label in labels]
-    text = [c for c in columns if not is_numeric_dtype(data[c])]
-    if text:
-        data[text] = data[text].apply(pd.to_numeric, errors="coerce")
-    data = _without(data, data[columns].isna().any(axis=1))
-    keys = "record_id" if "record_id" in data.columns else ["session_id", "frame", "face_id"]
-    data = _without(data, data.duplicated(keys))
-    if data.empty:
+    records: Optional[ViewerRecords] = None
+    smile = _SmileColumn(())
+    for path in paths:
+        for frame in _slices(path):
+            frame = _checked(path, frame)
+            if records is None:
+                records, smile = ViewerRecords(_labels(frame)), _SmileColumn(_labels(frame))
+            elif _labels(frame) != records.labels:
+                raise ReactlensError(
+                    "the results come from classifiers with different labels ("
+                    + "; ".join(", ".join(s) for s in sorted({records.labels, _labels(frame)}))
+                    + ")",
+                    "report on results of one classifier at a time",
+                )
+            smile.add(frame)
+            records.add(frame)
+    if records is None or not len(records):
         raise ReactlensError("the results hold no scored faces", "run a screening that finds faces first")
-    return Results(_by_viewer(data), labels, _smile_label(data, labels), load_room(paths))
+    return Results(records, smile.label(), load_room(paths))
 
 
 def _without(data: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     """``data`` less the marked rows (itself when none are)."""
     return data[~rows] if rows.any() else data
-
-
-def _by_viewer(data: pd.DataFrame) -> pd.DataFrame:
-    """``data`` sorted by session, face and time (a stable sort; itself when already in that order)."""
-    sessions, _ = pd.factorize(data["session_id"], sort=True)
-    order = np.lexsort((data["time_s"].to_numpy(), data["face_id"].to_numpy(), sessions))
-    if not (order[1:] > order[:-1]).all():
-        data = data.take(order)
-    data.index = pd.RangeIndex(len(data))  # in place: reset_index would copy every record
-    return data
