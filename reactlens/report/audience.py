@@ -173,40 +173,34 @@ def _per_second(index: np.ndarray, values: np.ndarray, width: int) -> np.ndarray
     return np.bincount(index, weights=values, minlength=width) / np.maximum(np.bincount(index, minlength=width), 1)
 
 
-class _Sessions:
-    """Each session's records, frames, viewers and time span, a viewer at a time."""
+@dataclass
+class _Session:
+    """One session's records, frames, viewers and time span, gathered a viewer at a time."""
 
-    def __init__(self, media: str) -> None:
-        self.media = media
-        self.records: Dict[str, int] = {}
-        self.frames: Dict[str, np.ndarray] = {}
-        self.viewers: Dict[str, int] = {}
-        self.start_s: Dict[str, float] = {}
-        self.end_s: Dict[str, float] = {}
+    records: int = 0
+    frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    viewers: int = 0
+    start_s: float = np.inf
+    end_s: float = -np.inf
 
     def add(self, viewer: Viewer) -> None:
-        """Count one viewer's records in its session."""
-        session = viewer.session_id
-        self.records[session] = self.records.get(session, 0) + len(viewer.times)
-        self.frames[session] = np.union1d(self.frames.get(session, viewer.frames[:0]), viewer.frames)
-        self.viewers[session] = self.viewers.get(session, 0) + 1
-        self.start_s[session] = min(self.start_s.get(session, np.inf), float(viewer.times.min()))
-        self.end_s[session] = max(self.end_s.get(session, -np.inf), float(viewer.times.max()))
+        """Count one viewer's records (in order of time) in its session."""
+        self.records += len(viewer.times)
+        self.frames = np.union1d(self.frames, viewer.frames)
+        self.viewers += 1
+        self.start_s, self.end_s = min(self.start_s, viewer.times[0]), max(self.end_s, viewer.times[-1])
 
-    def summaries(self) -> List[Dict[str, Any]]:
-        """One summary per session, by name."""
-        return [
-            {
-                "session_id": session,
-                "media": self.media,
-                "records": self.records[session],
-                "frames": len(self.frames[session]),
-                "viewers": self.viewers[session],
-                "start_s": round(self.start_s[session], 3),
-                "end_s": round(self.end_s[session], 3),
-            }
-            for session in sorted(self.records)
-        ]
+    def summary(self, session_id: str, media: str) -> Dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "session_id": session_id,
+            "media": media,
+            "records": self.records,
+            "frames": len(self.frames),
+            "viewers": self.viewers,
+            "start_s": round(float(self.start_s), 3),
+            "end_s": round(float(self.end_s), 3),
+        }
 
 
 def build_grid(
@@ -223,9 +217,9 @@ def build_grid(
     onsets = {label: np.zeros(width, dtype=np.int64) for label in labels}
     laughs = np.zeros(width, dtype=np.int64)
     summaries: List[Dict[str, Any]] = []
-    sessions = _Sessions(media)
+    sessions: Dict[str, _Session] = {}
     for row, seen in enumerate(records.viewers(media)):
-        sessions.add(seen)
+        sessions.setdefault(seen.session_id, _Session()).add(seen)
         session, face, times, probs = seen.session_id, seen.face_id, seen.times, seen.probs
         index = np.floor(times).astype(np.int64) - first
         present[row] = np.bincount(index, minlength=width) > 0
@@ -274,7 +268,7 @@ def build_grid(
         onsets,
         laughs,
     )
-    return grid, summaries, sessions.summaries()
+    return grid, summaries, [sessions[name].summary(name, media) for name in sorted(sessions)]
 
 
 def _peaks(times: np.ndarray, smoothed: np.ndarray, floor: float, most: int = 3) -> List[float]:
