@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +163,21 @@ def test_a_full_house_read_a_slice_at_a_time_gives_the_report_read_whole(tmp_pat
     sliced = analyse(load_results([str(path), str(path)]))
     assert sliced.curve.equals(whole.curve) and sliced.viewers == whole.viewers and sliced.sessions == whole.sessions
     assert whole.sessions[0]["records"] == 4 * 70 and whole.sessions[0]["frames"] == 70  # a second with no face
+
+
+def test_no_room_on_disk_for_the_records_is_one_line(tmp_path):
+    # the disk fills while the records are kept: here no file this report writes may pass 64 KB, and 4 viewers' 2,400
+    # records take 77 KB
+    path = write_results(tmp_path / "a.csv", "s1", {face: seconds((60, 0.1)) for face in range(4)})
+    result = subprocess.run(
+        [sys.executable, "-m", "reactlens", "report", str(path), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536)),
+    )
+    assert_one_line_error(result, "cannot keep the results' records", "TMPDIR")
+    assert not (tmp_path / "r").exists()
 
 
 def test_the_viewers_table_built_a_part_at_a_time_is_the_table_built_whole(tmp_path):

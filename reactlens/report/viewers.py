@@ -51,6 +51,7 @@ class ViewerRecords:
     def __init__(self, labels: Sequence[str]) -> None:
         self.labels: Tuple[str, ...] = tuple(labels)
         self._row = np.dtype([("time_s", "<f8"), ("frame", "<i8"), ("probs", "<f8", (len(self.labels),))])
+        # no name on disk: the file goes when this object does, or the process ends
         self._file = tempfile.TemporaryFile(prefix="reactlens-report-")  # noqa: SIM115 (lives as long as self)
         self._end = 0
         self._extents: Dict[Key, _Extent] = {}
@@ -85,6 +86,7 @@ class ViewerRecords:
     def _write(self, data: bytes) -> None:
         try:
             self._file.write(data)
+            self._file.flush()  # a full disk says so here, and what is written can be read back with pread
         except OSError as exc:
             raise ReactlensError(
                 f"cannot keep the results' records in {tempfile.gettempdir()} ({exc.strerror})",
@@ -111,7 +113,6 @@ class ViewerRecords:
 
     def viewer(self, key: Key) -> Viewer:
         """One viewer's records, read back: each frame once (its first record), in order of time."""
-        self._file.flush()
         descriptor = self._file.fileno()
         rows = np.concatenate(
             [
@@ -131,7 +132,3 @@ class ViewerRecords:
     def viewers(self, media: Optional[str] = None) -> Iterator[Viewer]:
         """Every viewer (of one media title, or all), by session and face, read one at a time."""
         return map(self.viewer, self.keys(media))
-
-    def close(self) -> None:
-        """Remove the temporary file (it also goes when the process ends)."""
-        self._file.close()
