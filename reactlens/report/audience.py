@@ -47,7 +47,7 @@ CURVE_COLUMNS = [
 #: Seconds between two top moments of the same label.
 MOMENT_SEPARATION_S = 5
 #: Seconds of the viewers' table (``Audience.tidy``) built and written at a time.
-TIDY_PART_S = 600
+TIDY_PART_S = 120
 
 
 @dataclass
