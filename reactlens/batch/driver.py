@@ -112,8 +112,12 @@ def run_batch(
                     on_part(summary, len(parts) - len(pending))
         except KeyboardInterrupt:
             summary.interrupted = True
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            # a cluster's workers would go on with the parts left: stop them. A local Ray's go with ray.shutdown()
+            # below; force-cancelling a part as it completes can crash Ray's core worker (2.60: "Tried to complete
+            # task that was not pending", exit 1 instead of 130 — seen twice on a busy machine)
+            if not started_ray:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
     finally:
         if started_ray:
             ray.shutdown()
