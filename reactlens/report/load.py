@@ -9,6 +9,7 @@ two files or a store that got it twice) counts once.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sqlite3
@@ -270,23 +271,21 @@ def load_results(paths: Sequence[str]) -> Results:
     if not paths:
         raise ReactlensError("no results given", "pass one or more CSVs (or collector stores)")
     paths = results_files(paths)
-    records: Optional[ViewerRecords] = None
-    smile = _SmileColumn(())
-    for path in paths:
-        for frame in _slices(path):
-            frame = _checked(path, frame)
-            if records is None:
-                records, smile = ViewerRecords(_labels(frame)), _SmileColumn(_labels(frame))
-            elif _labels(frame) != records.labels:
-                raise ReactlensError(
-                    "the results come from classifiers with different labels ("
-                    + "; ".join(", ".join(s) for s in sorted({records.labels, _labels(frame)}))
-                    + ")",
-                    "report on results of one classifier at a time",
-                )
-            smile.add(frame)
-            records.add(frame)
-    if records is None or not len(records):
+    slices = (_checked(path, frame) for path in paths for frame in _slices(path))
+    first = next(slices, None)  # its labels are the results' labels
+    labels = _labels(first) if first is not None else ()
+    records, smile = ViewerRecords(labels), _SmileColumn(labels)
+    for frame in slices if first is None else itertools.chain([first], slices):
+        if _labels(frame) != labels:
+            raise ReactlensError(
+                "the results come from classifiers with different labels ("
+                + "; ".join(", ".join(s) for s in sorted({labels, _labels(frame)}))
+                + ")",
+                "report on results of one classifier at a time",
+            )
+        smile.add(frame)
+        records.add(frame)
+    if not len(records):
         raise ReactlensError("the results hold no scored faces", "run a screening that finds faces first")
     return Results(records, smile.label(), load_room(paths))
 
