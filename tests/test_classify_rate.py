@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from reactlens.classify_rate import ClassifyRate
+from reactlens.classify_rate import FIRST_PER_FRAME, ClassifyRate
 
 from .conftest import assert_one_line_error, run_cli
 
@@ -35,14 +35,15 @@ def test_a_full_house_is_scored_a_slice_a_frame_each_viewer_at_its_rate():
     counting = Counting()
     rated = ClassifyRate(counting, rate=5)
     image = np.zeros((8, 8, 3), np.uint8)
-    viewers = list(range(100))
+    viewers = list(range(FIRST_PER_FRAME))  # a house scored whole when first seen
     boxes = [(v, 0, 4, 4) for v in viewers]
     last = {}
     scored_at = defaultdict(list)
     per_frame = []
     for index in range(50):  # 2 s at 25 fps
         time_s = index / 25
-        probs, scored = rated.score_viewers(image, boxes, viewers, time_s)
+        probs, scored, ready = rated.score_viewers(image, boxes, viewers, time_s)
+        assert ready.all()
         per_frame.append(int(scored.sum()))
         for v in viewers:
             if scored[v]:
@@ -51,28 +52,46 @@ def test_a_full_house_is_scored_a_slice_a_frame_each_viewer_at_its_rate():
             else:  # carried: exactly the viewer's last scores
                 assert np.array_equal(probs[v], last[v])
     assert counting.calls == sum(1 for n in per_frame if n)  # the faces due in a frame go in one batch
-    assert per_frame[0] == 100  # everyone is scored when first seen
+    assert per_frame[0] == len(viewers)  # everyone is scored when first seen
     # then 5 times a second each: a fifth of a second apart (to a frame), 10 or 11 times in 2 s
     assert all(10 <= len(times) <= 11 for times in scored_at.values())
     assert all(np.allclose(np.diff(times[1:]), 0.2, atol=0.04 + 1e-9) for times in scored_at.values())
-    # spread over the frames: 100 viewers × 5 / 25 fps = 20 a frame, never all at once
-    assert max(per_frame[1:]) <= 30 and min(per_frame[6:]) >= 10
+    # spread over the frames: 64 viewers × 5 / 25 fps = 12.8 a frame, never all at once
+    assert max(per_frame[1:]) <= 19 and min(per_frame[6:]) >= 6
+
+
+def test_a_house_found_at_once_is_scored_for_the_first_time_over_a_few_frames():
+    counting = Counting()
+    rated = ClassifyRate(counting, rate=6)
+    image = np.zeros((8, 8, 3), np.uint8)
+    viewers = list(range(FIRST_PER_FRAME * 3 + 10))
+    boxes = [(v, 0, 4, 4) for v in viewers]
+    seen = set()
+    for index in range(4):
+        probs, scored, ready = rated.score_viewers(image, boxes, viewers, index / 30)
+        first = {v for v in viewers if ready[v]} - seen
+        # never more than the cap first scored in a frame; a viewer's first ready row is a scored one
+        assert len(first) == min(FIRST_PER_FRAME, len(viewers) - len(seen))
+        assert all(scored[v] for v in first)
+        assert not probs[~ready].any()  # the waiting rows carry no scores
+        seen |= first
+    assert seen == set(viewers)  # everyone ready by the fourth frame
 
 
 def test_a_viewer_back_after_missing_turns_is_scored_at_once_and_keeps_its_phase():
     rated = ClassifyRate(Counting(), rate=2)
     image = np.zeros((8, 8, 3), np.uint8)
-    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.0)
+    _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.0)
     assert scored.tolist() == [True]
-    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.01)
+    _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 0.01)
     assert scored.tolist() == [False]
     first_due = (7 * 0.6180339887498949) % 1.0 * 0.5
-    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0)  # away for turns, back: due now
+    _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0)  # away for turns, back: due now
     assert scored.tolist() == [True]
-    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0 + 0.01)
+    _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4)], [7], 3.0 + 0.01)
     assert scored.tolist() == [False]
     next_turn = first_due + 0.5 * np.ceil((3.0 - first_due) / 0.5 + 1e-9)
-    _, scored = rated.score_viewers(image, [(0, 0, 4, 4)], [7], next_turn)
+    _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4)], [7], next_turn)
     assert scored.tolist() == [True]
 
 
@@ -80,7 +99,7 @@ def test_without_a_rate_or_a_tracker_every_face_is_scored_every_frame():
     image = np.zeros((8, 8, 3), np.uint8)
     for rated, ids in ((ClassifyRate(Counting(), rate=0), [0, 1]), (ClassifyRate(Counting(), rate=6), None)):
         for index in range(5):
-            _, scored = rated.score_viewers(image, [(0, 0, 4, 4), (4, 0, 4, 4)], ids, index / 25)
+            _, scored, _ = rated.score_viewers(image, [(0, 0, 4, 4), (4, 0, 4, 4)], ids, index / 25)
             assert scored.tolist() == [True, True]
 
 
