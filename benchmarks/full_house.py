@@ -26,14 +26,20 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("build/full_house"), help="folder for the clips and XML")
-    parser.add_argument("--scenes", type=int, default=4, help="held crowds, each a different composition")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[1, 2, 3, 4],
+        help="one held crowd for each composition seed (374-467 faces; seed 67: 536)",
+    )
     parser.add_argument("--frames", type=int, default=50, help="frames of each held crowd (the flicker clip: 4×)")
     parser.add_argument("--media", type=Path, default=SHARED / "media", help="the folder holding crowds/")
     args = parser.parse_args()
     if not (args.media / "crowds").is_dir():
         print(f"full_house: {args.media / 'crowds'} not found; pass --media DIR", file=sys.stderr)
         return 2
-    for xml in build(str(args.out), photos_of(str(CROWDS_TRUTH), str(args.media)), args.scenes, args.frames):
+    for xml in build(str(args.out), photos_of(str(CROWDS_TRUTH), str(args.media)), args.seeds, args.frames):
         print(xml)
     return 0
 

@@ -143,17 +143,17 @@ def write_truth(path: str, clips: Sequence[Tuple[str, List[Box], int]], every: i
     ET.ElementTree(root).write(path, encoding="unicode", xml_declaration=True)
 
 
-def build(out_dir: str, photos: Sequence[Photo], scenes: int = 4, frames: int = 50) -> List[str]:
-    """``scenes`` held crowds (``full_house_N.mp4``) and one lit by a film (``full_house_flicker.mp4``, the first
-    scene), with ``full_house.xml`` and ``full_house_flicker.xml``; returns the XML paths."""
+def build(out_dir: str, photos: Sequence[Photo], seeds: Sequence[int] = (1, 2, 3, 4), frames: int = 50) -> List[str]:
+    """A held crowd for each composition seed (``full_house_SEED.mp4``) and the first lit by a film
+    (``full_house_flicker.mp4``), with ``full_house.xml`` and ``full_house_flicker.xml``; returns the XML paths."""
     os.makedirs(out_dir, exist_ok=True)
     clips = []
-    for scene in range(1, scenes + 1):
+    for scene in seeds:
         image, boxes = compose(photos, seed=scene)
         name = f"full_house_{scene}.mp4"
         write_clip(os.path.join(out_dir, name), image, room_light(frames, scene, flicker=False), seed=scene)
         clips.append((name, boxes, frames))
-        if scene == 1:
+        if scene == seeds[0]:
             flicker = ("full_house_flicker.mp4", boxes, 4 * frames)
             write_clip(os.path.join(out_dir, flicker[0]), image, room_light(4 * frames, 0, flicker=True), seed=0)
     held, lit = os.path.join(out_dir, "full_house.xml"), os.path.join(out_dir, "full_house_flicker.xml")

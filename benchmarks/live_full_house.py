@@ -1,0 +1,81 @@
+"""A full house screened live: the harness's composed audience of 374 replayed at 30 fps as a camera, frames dropped
+rather than queued, with the `full-house` profile's detector, classifier and tracker.
+
+    python benchmarks/live_full_house.py [--frames 300] [--runs 3] [--baseline DIR]
+
+Each run is a fresh process (``harness.py --child``); ``--baseline`` alternates each run with one of another
+checkout's code (a git worktree, say) on the same clip. Prints each run's fps, dropped frames, latency (capture to
+the last sink) and stage times, then the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def screen(root: Path, clip: Path) -> Dict:
+    """One live screening of ``clip`` by the code in ``root``, in a fresh process."""
+    from reactlens.profiles import BUILTIN_PROFILES
+
+    house = BUILTIN_PROFILES["full-house"]
+    overrides = {key: house[key] for key in ("detector", "classifier", "tracker")}
+    spec = {"clip": str(clip), "keep_boxes": False, "overrides": {**overrides, "source.live": True}}
+    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
+    harness = root / "benchmarks" / "harness.py"
+    out = subprocess.run(
+        [sys.executable, str(harness), "--child", json.dumps(spec)], capture_output=True, text=True, env=env
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"live_full_house: {root}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def line(name: str, r: Dict) -> str:
+    latency = " / ".join(f"{r['latency_ms'][k]:.0f}" for k in ("p50", "p95", "max"))
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stage_ms"].items())
+    dropped = f"dropped {r['dropped']:3.0f} of {r['frames'] + r['dropped']:.0f}"
+    return f"{name:8} {r['fps']:5.1f} fps  {dropped}  latency p50/p95/max {latency} ms  ({stages} ms a frame)"
+
+
+def main() -> int:
+    from harness import full_house_clip
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=300, help="frames of the clip (30 a second)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each code")
+    parser.add_argument("--baseline", type=Path, help="another checkout of reactlens, run alternately with this one")
+    args = parser.parse_args()
+    codes = {"this": HERE.parent, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    runs: Dict[str, List[Dict]] = {name: [] for name in codes}
+    with tempfile.TemporaryDirectory() as tmp:
+        clip, _ = full_house_clip("fullhouse", Path(tmp), args.frames)
+        for _ in range(args.runs):
+            for name, root in codes.items():
+                runs[name].append(screen(root, clip))
+                print(line(name, runs[name][-1]), flush=True)
+    print("medians:")
+    for name, done in runs.items():
+        med = {
+            "fps": statistics.median(r["fps"] for r in done),
+            "dropped": statistics.median(r["dropped"] for r in done),
+            "frames": statistics.median(r["frames"] for r in done),
+            "latency_ms": {k: statistics.median(r["latency_ms"][k] for r in done) for k in ("p50", "p95", "max")},
+            "stage_ms": {k: statistics.median(r["stage_ms"][k] for r in done) for k in done[0]["stage_ms"]},
+        }
+        print(line(name, med))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
