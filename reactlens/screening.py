@@ -493,7 +493,7 @@ class Screening:
 def _heap_frozen() -> Iterator[None]:
     """Python's collector leaves the objects made before the loop (the libraries', the components') alone during it.
 
-    A full collection walked them all: 35-45 ms, three times in a full house's first 10 s, each a dropped frame live.
+    A full collection walked them all: 34-43 ms, three times in a full house's first 10 s, each a dropped frame live.
     """
     gc.collect()
     gc.freeze()

@@ -140,7 +140,7 @@ def test_max_frames_stops_early(host, clip, tiny_model):
 
 
 def test_the_collector_skips_what_was_made_before_the_loop_and_only_during_it(host, clip, tiny_model):
-    # a full collection walking the libraries' objects took 35-45 ms: a dropped frame live
+    # a full collection walking the libraries' objects took 34-43 ms: a dropped frame live
     Screening(video_profile(clip, tiny_model, max_frames=3, sinks=[{"use": "recorder"}]), host).run()
     assert min(Recorder.instances[0].frozen) > 10_000
     assert gc.get_freeze_count() == 0
