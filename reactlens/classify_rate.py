@@ -9,7 +9,7 @@ at once every ``1 / rate`` seconds; the faces due in a frame go to the classifie
 
 A whole house found at once (a scene's first scan) is not all scored in one frame either: at most
 ``FIRST_PER_FRAME`` viewers are scored for the first time in a frame, and the others wait, out of that frame's records,
-for the next frames (374 viewers: 6 frames). Scored all at once, they made one frame 130 ms long, two frames dropped
+for the next frames (374 viewers: 6 frames). Scored all at once, they made one frame 130-140 ms long, two frames dropped
 live.
 
 ``rate`` = 0 (the default), or a screening without a tracker, scores every face in every frame. A rate is at least 1
