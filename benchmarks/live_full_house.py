@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,15 +40,16 @@ def screen(root: Path, clip: Path) -> Dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def line(name: str, r: Dict) -> str:
+def line(name: str, r: Dict, frames: int) -> str:
+    """One run (or the medians of runs) of a clip of ``frames`` frames."""
     latency = " / ".join(f"{r['latency_ms'][k]:.0f}" for k in ("p50", "p95", "max"))
     stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stage_ms"].items())
-    dropped = f"dropped {r['dropped']:3.0f} of {r['frames'] + r['dropped']:.0f}"
+    dropped = f"dropped {r['dropped']:3.0f} of {frames}"
     return f"{name:8} {r['fps']:5.1f} fps  {dropped}  latency p50/p95/max {latency} ms  ({stages} ms a frame)"
 
 
 def main() -> int:
-    from harness import full_house_clip
+    from harness import full_house_clip, median_of
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300, help="frames of the clip (30 a second)")
@@ -63,17 +63,10 @@ def main() -> int:
         for _ in range(args.runs):
             for name, root in codes.items():
                 runs[name].append(screen(root, clip))
-                print(line(name, runs[name][-1]), flush=True)
+                print(line(name, runs[name][-1], args.frames), flush=True)
     print("medians:")
     for name, done in runs.items():
-        med = {
-            "fps": statistics.median(r["fps"] for r in done),
-            "dropped": statistics.median(r["dropped"] for r in done),
-            "frames": statistics.median(r["frames"] for r in done),
-            "latency_ms": {k: statistics.median(r["latency_ms"][k] for r in done) for k in ("p50", "p95", "max")},
-            "stage_ms": {k: statistics.median(r["stage_ms"][k] for r in done) for k in done[0]["stage_ms"]},
-        }
-        print(line(name, med))
+        print(line(name, median_of(done), args.frames))
     return 0
 
 
