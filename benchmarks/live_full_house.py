@@ -56,6 +56,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each code")
     parser.add_argument("--baseline", type=Path, help="another checkout of reactlens, run alternately with this one")
     args = parser.parse_args()
+    if args.baseline and not (args.baseline / "benchmarks" / "harness.py").exists():
+        print(f"live_full_house: {args.baseline} is not a reactlens checkout; pass one", file=sys.stderr)
+        return 2
     codes = {"this": HERE.parent, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
     runs: Dict[str, List[Dict]] = {name: [] for name in codes}
     with tempfile.TemporaryDirectory() as tmp:
