@@ -25,11 +25,7 @@ background scanner its own number of threads (0: the detector's): one leaves the
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -61,21 +57,8 @@ HOLD_SHIFT = 0.1
 HOLD_PX = 2
 #: Frames a source may skip (a live camera dropping frames) and still continue the same scene.
 MAX_GAP = 30
-#: The background scan's nice value (19, the lowest priority): a full house live from a 30-fps camera dropped 2-5
-#: frames of 300 with the scan at the frames' priority, 0-3 at 10, none at 19, with as many scans (README,
-#: "Performance").
-SCAN_NICE = 19
 #: A scan's face overlapping a known face (or another face of the same scan) this much (IoU) is that face.
 SAME_FACE_IOU = 0.2
-
-
-def _yield_to_frames() -> None:
-    """Give the calling thread (a background scan) the lowest priority, so the scheduler serves the frames first and
-    the scan takes the CPU they leave (Linux: each thread has its own nice value)."""
-    native_id = getattr(threading, "get_native_id", None)  # Python 3.8+ (the DeepLens runs 3.7)
-    if sys.platform.startswith("linux") and native_id is not None:
-        with suppress(OSError):  # not allowed here: the scan runs at the frames' priority, as before
-            os.setpriority(os.PRIO_PROCESS, native_id(), SCAN_NICE)
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -177,7 +160,7 @@ class CameraRate(FaceDetector):
         self._pool: Optional[ThreadPoolExecutor] = None
         self._scanner = detector
         if background_scan and track:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan", initializer=_yield_to_frames)
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan")
             self._scanner = scan_factory(int(scan_threads)) if scan_factory is not None else detector
         self._pending: Optional[Future] = None
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -16,7 +13,7 @@ from reactlens_onnx.centerface import CenterFaceDetector
 from reactlens_onnx.yunet import YuNetDetector
 from reactlens_opencv.haar import HaarDetector
 
-from reactlens.camera_rate import SCAN_NICE, CameraRate
+from reactlens.camera_rate import CameraRate
 from reactlens.components import Detection, Frame
 from reactlens.detector_eval import load_truth, score_detector
 from reactlens.faces import iou
@@ -141,23 +138,6 @@ def test_background_scans_add_their_faces_to_a_later_frame(clip):
     want, got = inline.detect(second), background.detect(second)
     assert want and len(got) == len(want)
     assert all(max(iou(w.box, g.box) for g in got) >= 0.5 for w in want)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
-def test_a_background_scan_yields_the_cpu_to_the_frames(clip):
-    class Niceness(CenterFaceDetector):
-        seen: list = []
-
-        def detect(self, frame):
-            Niceness.seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-            return super().detect(frame)
-
-    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    detector = CameraRate(CenterFaceDetector(), **CNN_RATE, background_scan=True, scan_factory=lambda _: Niceness())
-    detector.detect(next(iter(frames(clip, 1))))
-    assert detector._pending is not None
-    detector._pending.result(timeout=30)
-    assert Niceness.seen == [SCAN_NICE] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours
 
 
 def test_run_records_the_face_score_in_the_csv(clip, tmp_path):
