@@ -302,7 +302,7 @@ def test_the_films_own_laughs_are_marked_and_not_counted_as_the_audiences(clip, 
 
 
 class PacedFrames(FrameSource):
-    """A live camera stand-in: grey frames at 25 fps on the monotonic clock, one white at ``flash_at``."""
+    """A live camera stand-in: grey frames at 25 fps on the monotonic clock, the one exposed at ``flash_at`` white."""
 
     live, fps, description = True, 25.0, "paced frames"
     flash_at = 0.0
@@ -314,9 +314,9 @@ class PacedFrames(FrameSource):
             time.sleep(max(0.0, due - time.monotonic() - 0.002))  # a camera's read waits without the GIL
             while time.monotonic() < due:  # then to the millisecond
                 pass
-            now = time.monotonic()
-            bright = abs(now - PacedFrames.flash_at) <= 0.5 / self.fps
-            yield Frame(np.full((90, 160, 3), 250 if bright else 30, np.uint8), index, now - started, now)
+            # a camera exposes each frame on its own clock: however late the loop reads it, it shows that instant
+            bright = abs(due - PacedFrames.flash_at) <= 0.5 / self.fps
+            yield Frame(np.full((90, 160, 3), 250 if bright else 30, np.uint8), index, due - started, due)
 
 
 class LiveClockPlugin(ClockPlugin):
