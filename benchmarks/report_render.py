@@ -159,8 +159,8 @@ def _report(args: list, out: Path, checkout: Optional[str]) -> Tuple[float, floa
         env["PYTHONPATH"] = os.pathsep.join([checkout, os.path.join(checkout, "plugins")])
     started = time.perf_counter()
     command = [sys.executable, "-m", "reactlens", "report", *args, "--out", str(out)]
-    measured = subprocess.run(
-        [sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True, env=env
+    measured = subprocess.run(  # from the results' folder: `-m` imports from the current folder before PYTHONPATH
+        [sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True, env=env, cwd=out.parent
     )
     code, peak_kb = map(int, measured.stdout.split())
     if code:

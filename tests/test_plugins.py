@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,31 @@ def test_a_built_in_command_loads_no_plugin(plugin_path, tmp_path):
     assert "failed to load" not in result.stderr
     listing = run_cli("--help", env=env)  # the plugins' own commands are listed, so they are loaded
     assert "collect" in listing.stdout and "plugin 'reactlens-broken' failed to load" in listing.stderr
+
+
+def test_a_built_in_command_imports_its_own_module_alone():
+    import importlib
+
+    from typer.main import get_command_name
+
+    from reactlens.cli import COMMANDS, app
+
+    for module in set(COMMANDS.values()):
+        importlib.import_module(f"reactlens.cli.{module}")
+    built_in = {
+        c.name or get_command_name(c.callback.__name__)
+        for c in app.registered_commands
+        if c.callback.__module__.startswith("reactlens.cli.")
+    }
+    assert built_in == set(COMMANDS)  # every built-in command is in the table
+    for name in COMMANDS:  # and found through it
+        shown = run_cli(name, "--help")
+        assert shown.returncode == 0 and f"reactlens {name}" in shown.stdout, shown.stderr
+    alone = (
+        "import sys; from reactlens.cli import _register_commands; _register_commands(['report']); print(sys.modules)"
+    )
+    imported = subprocess.run([sys.executable, "-c", alone], capture_output=True, text=True, check=True).stdout
+    assert "'reactlens.cli.report'" in imported and "'cv2'" not in imported  # a report goes without OpenCV (28 MB)
 
 
 def test_allow_list_limits_third_party_plugins(plugin_path):

@@ -203,6 +203,7 @@ def test_report_files_and_cli(tmp_path):
     assert list(tidy.columns) == ["time_s", "session", "viewer", "label", "value"]
     assert len(tidy) == 2 * 2 * 8  # viewers × labels × seconds
     assert tidy.query("viewer == 's1:1' and label == 'smile'")["value"].tolist() == [0.2] * 8
+    assert str(tidy["value"].dtype) == "float64"  # kept as float32, written as the 4-decimal numbers they were
     summary = json.loads((out / "summary.json").read_text())
     assert summary["totals"]["laughs"] == 1 and summary["top_moments"]["smile"][0]["timestamp"] == "0:03"
     assert summary["labels"] == ["neutral", "smile"] and "Bayesian-bootstrap" in summary["definitions"]["band"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -9,7 +10,6 @@ import sys
 from typing import List
 
 import typer
-from typer.main import get_command_name
 
 from .. import __version__
 from ..errors import ReactlensError
@@ -41,17 +41,28 @@ def _root(
     """Measure when an audience laughs."""
 
 
-def _register_commands(args: List[str]) -> None:
-    """Add the built-in commands to ``app``, and the plugins' unless ``args`` name a built-in one: loading the
-    plugins imports ONNX Runtime, SciPy and a web server (~46 MB, a second), which `reactlens report` never needs."""
-    from . import batch, demo, evaluate, info, report, run  # noqa: F401  (each module adds its commands to ``app``)
+#: Each built-in command's module: a built-in command imports its own alone (`reactlens report` goes without OpenCV and
+#: the screening, 28 MB).
+COMMANDS = {
+    "batch": "batch",
+    "demo": "demo",
+    "run": "run",
+    "evaluate": "evaluate",
+    "evaluate-detector": "evaluate",
+    "plugins": "info",
+    "profiles": "info",
+    "report": "report",
+}
 
-    built_in = {
-        command.name or get_command_name(getattr(command.callback, "__name__", ""))
-        for command in app.registered_commands
-    }
-    if args[:1] and args[0] in built_in:
+
+def _register_commands(args: List[str]) -> None:
+    """Add the command ``args`` name to ``app``; any other (help, a plugin's command, a typo): every built-in command
+    and the plugins' (loading the plugins imports ONNX Runtime, SciPy and a web server, ~46 MB and a second)."""
+    if args[:1] and args[0] in COMMANDS:
+        importlib.import_module(f"{__name__}.{COMMANDS[args[0]]}")  # the module adds its commands to ``app``
         return
+    for module in sorted(set(COMMANDS.values())):
+        importlib.import_module(f"{__name__}.{module}")
     from ..plugins import get_host
 
     get_host().manager.hook.register_commands(cli=app)

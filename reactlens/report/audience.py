@@ -119,9 +119,9 @@ class Audience:
                     "session": pd.Categorical.from_codes(np.repeat(session_codes[rows], each), session_names),
                     "viewer": pd.Categorical.from_codes(np.repeat(rows, each), grid.viewers),
                     "label": pd.Categorical.from_codes(np.tile(np.arange(each), len(rows)), labels),
-                    "value": np.round(np.column_stack([grid.score[label][rows, cols] for label in labels]), 4).reshape(
-                        -1
-                    ),
+                    "value": np.round(
+                        np.column_stack([grid.score[label][rows, cols] for label in labels]).astype(np.float64), 4
+                    ).reshape(-1),
                 }
             )
 
@@ -223,7 +223,7 @@ def build_grid(
     seconds = np.arange(first, last + 1)
     width, count = len(seconds), len(records.keys(media))
     present = np.zeros((count, width), dtype=bool)
-    score = {label: np.zeros((count, width)) for label in labels}
+    score = {label: np.zeros((count, width), dtype=np.float32) for label in labels}
     showing = {label: np.zeros((count, width), dtype=bool) for label in labels}
     onsets = {label: np.zeros(width, dtype=np.int64) for label in labels}
     laughs = np.zeros(width, dtype=np.int64)

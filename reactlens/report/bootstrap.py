@@ -68,7 +68,7 @@ def _means(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     """The plain mean over the present viewers per second (NaN where nobody is present)."""
     counts = present.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, np.where(present, values, 0.0).sum(axis=0) / counts, np.nan)
+        return np.where(counts > 0, np.where(present, values, 0.0).sum(axis=0, dtype=np.float64) / counts, np.nan)
 
 
 def _edges(draws: np.ndarray, level: float, nobody: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
