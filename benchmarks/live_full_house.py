@@ -23,14 +23,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def screen(root: Path, clip: Path) -> Dict:
-    """One live screening of ``clip`` by the code in ``root``, in a fresh process."""
-    from reactlens.profiles import BUILTIN_PROFILES
+#: The full-house profile's components, as the code it runs in defines them.
+COMPONENTS = (
+    "import json; from reactlens.profiles import BUILTIN_PROFILES as P; "
+    "print(json.dumps({k: P['full-house'][k] for k in ('detector', 'classifier', 'tracker')}))"
+)
 
-    house = BUILTIN_PROFILES["full-house"]
-    overrides = {key: house[key] for key in ("detector", "classifier", "tracker")}
-    spec = {"clip": str(clip), "keep_boxes": False, "overrides": {**overrides, "source.live": True}}
+
+def screen(root: Path, clip: Path) -> Dict:
+    """One live screening of ``clip`` by the code in ``root`` with its own full-house profile, in a fresh process."""
     env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
+    components = subprocess.run([sys.executable, "-c", COMPONENTS], capture_output=True, text=True, env=env, check=True)
+    overrides = json.loads(components.stdout)
+    spec = {"clip": str(clip), "keep_boxes": False, "overrides": {**overrides, "source.live": True}}
     harness = root / "benchmarks" / "harness.py"
     out = subprocess.run(
         [sys.executable, str(harness), "--child", json.dumps(spec)], capture_output=True, text=True, env=env

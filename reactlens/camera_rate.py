@@ -16,6 +16,11 @@ found at the same place (within a tenth of its width, or two pixels), held again
 twice at the same place; not found, dropped.
 With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
 screen's reflection) is taken only when the next full scan finds it at the same place too.
+With ``hold`` and ``full_scan_every`` N > 1, only every Nth scan of a scene is of the whole frame: the scans between
+look only at the parts of the frame whose picture changed since they were last scanned (``changed_parts``; a change is
+over ``change_threshold`` grey levels) and at the faces not yet settled (newcomers to confirm, faces followed since
+they moved, faces found with a score less than ``UNSURE`` above the detector's threshold); the faces held elsewhere
+stay as they are.
 
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back). A screening of
@@ -32,6 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from .changed_parts import ChangedParts, Rect, holds
 from .components import Box, Detection, FaceDetector, Found, Frame
 from .errors import ReactlensError
 from .faces import as_detection, iou, iou_matrix
@@ -50,6 +56,8 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "scan_threads": 0,
     "hold": False,
     "confirm": False,
+    "full_scan_every": 1,
+    "change_threshold": 4.0,
 }
 #: A face found again within this share of its width of where it was, or within ``HOLD_PX`` pixels (a detector's jitter
 #: on a 15-pixel face is 2 pixels), is still (``hold``).
@@ -59,6 +67,11 @@ HOLD_PX = 2
 MAX_GAP = 30
 #: A scan's face overlapping a known face (or another face of the same scan) this much (IoU) is that face.
 SAME_FACE_IOU = 0.2
+#: A face found with a score less than this above the detector's ``threshold`` is one it was unsure of.
+UNSURE = 0.1
+#: A part of the frame scanned for its changes reaches this far around its tiles (pixels, at least; or three quarters
+#: of the widest face known), so a face on a tile's edge is seen whole.
+PART_MARGIN = 32
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -91,6 +104,16 @@ class _Known:
     @property
     def box(self) -> Box:
         return self.found.box
+
+
+def _centre(face: Detection) -> Tuple[float, float]:
+    x, y, w, h = face.box
+    return x + w / 2, y + h / 2
+
+
+def _within(face: Detection, judged: Optional[List[Rect]]) -> bool:
+    """Whether a scan that judged the faces within ``judged`` (None: the whole frame) judged ``face``."""
+    return judged is None or holds(judged, *_centre(face))
 
 
 def _distinct(faces: List[_Known], held: Sequence[bool], most: float = 0.3) -> List[_Known]:
@@ -130,6 +153,8 @@ class CameraRate(FaceDetector):
         scan_threads: int = 0,
         hold: bool = False,
         confirm: bool = False,
+        full_scan_every: int = 1,
+        change_threshold: float = 4.0,
         scan_factory: Optional[Callable[[int], Any]] = None,
     ) -> None:
         if int(every) < 1 or int(redetect) < 1:
@@ -138,6 +163,14 @@ class CameraRate(FaceDetector):
             raise ReactlensError(f"scan_threads={scan_threads} must be 0 or more", "use 0 for the detector's own")
         if int(detect_width) < 0 or int(track_face_px) < 8:
             raise ReactlensError("detect_width must be ≥ 0 and track_face_px ≥ 8", "use the defaults")
+        if int(full_scan_every) < 1:
+            raise ReactlensError(f"full_scan_every={full_scan_every} must be at least 1", "use 1 for every scan whole")
+        if int(full_scan_every) > 1 and not (hold and track):
+            raise ReactlensError(
+                f"full_scan_every={full_scan_every} scans only the changed parts of a held audience, and this detector "
+                "holds no faces",
+                "set detector.hold=true (and track=true), or full_scan_every=1",
+            )
         self.detector = detector
         self.every = int(every)
         self.track = bool(track)
@@ -149,6 +182,8 @@ class CameraRate(FaceDetector):
         self.confirm = bool(confirm)
         #: Faces a full scan found that no earlier scan of the scene had (``confirm``); None before its first scan.
         self._unconfirmed: Optional[List[Detection]] = None
+        #: Of those, the ones the last scan found (not the held faces it missed): the next scan looks at them.
+        self._newcomers: List[Detection] = []
         self.redetect = int(redetect)
         self._frames_seen = 0
         self.cut_threshold = float(cut_threshold)
@@ -163,19 +198,57 @@ class CameraRate(FaceDetector):
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan")
             self._scanner = scan_factory(int(scan_threads)) if scan_factory is not None else detector
         self._pending: Optional[Future] = None
+        self.full_scan_every = int(full_scan_every)
+        #: A face found with a score below this is looked at again by every scan of parts (the detector was unsure).
+        self._unsure = float(getattr(detector, "threshold", 0.0)) + UNSURE
+        self._changes = ChangedParts(change_threshold) if self.full_scan_every > 1 else None
+        self._scans = 0  # scans started in this scene
 
     # -- full scans --------------------------------------------------------------------------------
 
-    def scan(self, frame: Frame, detector: Any = None) -> List[Detection]:
-        """Every face in ``frame`` (shrunk to ``detect_width`` first if set), in frame pixels."""
+    def scan(self, frame: Frame, detector: Any = None, window: Optional[Rect] = None) -> List[Detection]:
+        """Every face in ``frame``, or in its ``window`` (shrunk as the frame is to ``detect_width`` wide, if set), in
+        frame pixels."""
         image = frame.image
         scale = 1.0
         if self.detect_width and image.shape[1] > self.detect_width:
             scale = self.detect_width / image.shape[1]
+        x0, y0 = 0, 0
+        if window is not None:
+            x0, y0, x1, y1 = window
+            image = image[y0:y1, x0:x1]
+        if scale < 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         small = replace(frame, image=image, scale=frame.scale * scale)
         found = (detector or self.detector).detect(small)
-        return [_moved(as_detection(f), scale, scale, 0.0, 0.0) for f in found]
+        return [_moved(as_detection(f), scale, scale, x0, y0) for f in found]
+
+    def _what_to_look_at(self) -> Tuple[int, List[Detection]]:
+        """For a scan of parts: the margin around each (pixels), and the faces it looks at whatever changed — the
+        newcomers to confirm, the faces followed since they moved (found still, they are held again) and those the
+        detector was unsure of."""
+        margin = max([PART_MARGIN] + [int(0.75 * k.box[2]) for k in self._known])
+        unsure = [k.found for k in self._known if not k.still or (k.found.score or 1.0) < self._unsure]
+        return margin, self._newcomers + unsure
+
+    def _look(
+        self, frame: Frame, detector: Any, parts_of: Optional[Tuple[int, List[Detection]]] = None
+    ) -> Tuple[List[Detection], Optional[List[Rect]]]:
+        """A scan of the whole frame, or (``parts_of``: see ``_what_to_look_at``) of the parts that changed and those
+        holding the faces to look at: the faces found, and the parts, where the scan judged the known faces (None:
+        everywhere)."""
+        parts = None
+        if parts_of is not None and self._changes is not None:
+            margin, faces = parts_of
+            parts = self._changes.parts(frame.image, margin, [_centre(d) for d in faces])
+        if parts is None:
+            if self._changes is not None:
+                self._changes.scanned_whole(frame.image)
+            return self.scan(frame, detector), None
+        found: List[Detection] = []
+        for part in parts:  # a face belongs to the part that holds its centre
+            found += [face for face in self.scan(frame, detector, part.window) if holds([part.core], *_centre(face))]
+        return found, [part.core for part in parts]
 
     # -- following known faces ----------------------------------------------------------------------
 
@@ -247,8 +320,9 @@ class CameraRate(FaceDetector):
 
     # -- the component ------------------------------------------------------------------------------
 
-    def _merge(self, frame: Frame, found: List[Detection], scanned: Frame) -> None:
-        """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago)."""
+    def _merge(self, frame: Frame, found: List[Detection], judged: Optional[List[Rect]], scanned: Frame) -> None:
+        """Add the faces a full scan of ``scanned`` found (this very frame, or one a few frames ago); it judged the
+        known faces within ``judged`` (None: the whole frame), and those elsewhere stay as they are."""
         fresh = scanned is frame
         unconfirmed: List[Detection] = []
         # each face found is matched to the faces known before the scan, and to those the scan adds: two array
@@ -287,9 +361,11 @@ class CameraRate(FaceDetector):
         kept: List[_Known] = []
         dropped: List[_Known] = []
         for known, seen in zip(self._known, matched):
-            (dropped if not seen and self.hold and known.still else kept).append(known)
+            gone = not seen and self.hold and known.still and _within(known.found, judged)
+            (dropped if gone else kept).append(known)
         self._known = kept
         if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
+            self._newcomers = unconfirmed
             self._unconfirmed = unconfirmed + [k.found for k in dropped]
 
     def _confirmed(self, detection: Detection, unconfirmed: List[Detection]) -> bool:
@@ -302,6 +378,12 @@ class CameraRate(FaceDetector):
         unconfirmed.append(detection)
         return False
 
+    def _new_scene(self) -> None:
+        """A new video, a seek or a cut: the next scan is the scene's first (whole, and taking every face it finds)."""
+        self._unconfirmed, self._newcomers, self._scans = None, [], 0
+        if self._changes is not None:
+            self._changes.forget()
+
     def detect(self, frame: Frame) -> List[Detection]:
         if not self.track:
             return self.scan(frame)
@@ -310,7 +392,7 @@ class CameraRate(FaceDetector):
         self._last_index = frame.index
         if not 0 < gap <= max(self.every, MAX_GAP):  # a new video, a seek, or single photos: start afresh
             self._known, self._since_scan, self._thumb, self._pending = [], 0, None, None
-            self._unconfirmed = None
+            self._new_scene()
         redetect = self._frames_seen % self.redetect == 0
         self._frames_seen += 1
         alive: List[_Known] = []
@@ -329,17 +411,20 @@ class CameraRate(FaceDetector):
         )
         self._thumb = thumb
         if cut:
-            self._known, self._since_scan, self._pending, self._unconfirmed = [], 0, None, None
+            self._known, self._since_scan, self._pending = [], 0, None
+            self._new_scene()
         if self._pending is not None and self._pending.done():  # a background scan finished: take its faces
-            (found, scanned), self._pending = self._pending.result(), None
-            self._merge(frame, found, scanned)
+            (found, judged, scanned), self._pending = self._pending.result(), None
+            self._merge(frame, found, judged, scanned)
         # a lost face may only be hidden from the local search: look over the whole frame again soon
         if self._since_scan % self.every == 0 or (lost and self._since_scan >= 2):
+            parts = self._changes is not None and self._scans % self.full_scan_every != 0
+            look = self._what_to_look_at() if parts else None
             if self._pool is None:
-                self._since_scan = 0
-                self._merge(frame, self.scan(frame), frame)
+                self._since_scan, self._scans = 0, self._scans + 1
+                self._merge(frame, *self._look(frame, self.detector, look), frame)
             elif self._pending is None:  # the next scan starts on this frame, with no frame lost in between
-                self._since_scan = 0
-                self._pending = self._pool.submit(lambda f: (self.scan(f, self._scanner), f), frame)
+                self._since_scan, self._scans = 0, self._scans + 1
+                self._pending = self._pool.submit(lambda f: (*self._look(f, self._scanner, look), f), frame)
         self._since_scan += 1
         return [k.found for k in self._known]

@@ -64,6 +64,8 @@ CAMERA_RATE_YUNET: Dict[str, Any] = {
     "hold": True,
     "confirm": True,
     "scan_threads": 1,
+    # between whole scans (every 10th), scans of the parts whose picture changed (README, "Scans where it changed")
+    "full_scan_every": 10,
 }
 
 #: Times a second the full-house profile scores each viewer (an expression lasts longer than a sixth of a second).

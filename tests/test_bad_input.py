@@ -154,6 +154,18 @@ def test_a_csv_from_before_the_scored_column_is_named_and_left_untouched(clip, t
     assert existing.read_text() == old
 
 
+@pytest.mark.parametrize(
+    ("profile", "setting", "fragment"),
+    [
+        ("video", "detector.full_scan_every=4", "scans only the changed parts of a held audience"),
+        ("full-house", "detector.full_scan_every=0", "full_scan_every=0 must be at least 1"),
+    ],
+)
+def test_scans_of_changed_parts_that_cannot_be_made_are_one_line(clip, profile, setting, fragment):
+    result = run_cli("run", "--profile", profile, "--source", str(clip), "--no-audio", "--set", setting)
+    assert_one_line_error(result, fragment)
+
+
 def test_bad_set_syntax(clip, tiny_model):
     assert_one_line_error(run_cli("run", "--source", str(clip), "--set", "nonsense"), "is not KEY=VALUE")
 

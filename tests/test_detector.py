@@ -200,10 +200,11 @@ class Counting:
     """A detector that counts the frames it is handed (whole frames and the small regions around known faces)."""
 
     def __init__(self, inner) -> None:
-        self.inner, self.calls = inner, 0
+        self.inner, self.calls, self.sizes = inner, 0, []
 
     def detect(self, frame: Frame):
         self.calls += 1
+        self.sizes.append(frame.image.shape[:2])
         return self.inner.detect(frame)
 
 
@@ -244,6 +245,89 @@ def test_with_hold_a_seated_audience_costs_nothing_between_full_scans_and_a_hidd
     for index in range(13):
         plain.detect(Frame(shown, index, index / 25, 0.0))
     assert without.calls > 13
+
+
+def noisy_row(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``image`` with a camera's sensor noise."""
+    return np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+
+
+def test_scans_between_full_ones_look_only_where_the_picture_changed_and_find_what_a_full_scan_finds():
+    shown, covered = seated_row(), seated_row(hidden=True)
+
+    def run(**options):
+        rng = np.random.default_rng(0)
+        counting = Counting(YuNetDetector())
+        detector = CameraRate(counting, **{**CNN_RATE, "hold": True, **options})
+        counts, sizes = [], {}
+        for index in range(60):  # scans at 0, 12, 24, 36, 48; the third viewer looks down from 14 to 37
+            image = covered if 14 <= index < 38 else shown
+            before = len(counting.sizes)
+            counts.append(len(detector.detect(Frame(noisy_row(image, rng), index, index / 25, 0.0))))
+            if index % 12 == 0:
+                sizes[index] = counting.sizes[before:]
+        return counts, sizes
+
+    whole_counts, whole_sizes = run()
+    counts, sizes = run(full_scan_every=4)
+    assert counts == whole_counts == [6] * 24 + [5] * 24 + [6] * 12  # gone at the scan after it looks down, and back
+    assert all(s == [(360, 960)] for s in whole_sizes.values())
+    assert sizes[0] == [(360, 960)] and sizes[48] == [(360, 960)]  # a scene's first scan and every 4th: whole
+    assert sizes[12] == sizes[36] == []  # nothing changed since the last look: nothing to scan
+    # the face that went: only the parts around it, and the same answer
+    assert sizes[24] and sum(h * w for h, w in sizes[24]) < 360 * 960 / 2
+    changed_back, _ = run(full_scan_every=10)  # no whole scan after the first: the part where it came back
+    assert changed_back == whole_counts
+
+
+def test_a_newcomer_found_in_a_changed_part_is_confirmed_by_a_scan_of_its_part_at_the_next_scan():
+    shown, covered = seated_row(), seated_row(hidden=True)
+
+    def run(**options):
+        rng = np.random.default_rng(0)
+        counting = Counting(YuNetDetector())
+        detector = CameraRate(counting, **{**CNN_RATE, "hold": True, "confirm": True, **options})
+        counts, scans = [], []
+        for index in range(50):  # scans at 0, 12, 24, 36, 48; the third viewer looks up at frame 14
+            image = covered if index < 14 else shown
+            before = len(counting.sizes)
+            counts.append(len(detector.detect(Frame(noisy_row(image, rng), index, index / 25, 0.0))))
+            if index % 12 == 0:
+                scans.append(counting.sizes[before:])
+        return counts, scans
+
+    whole, _ = run()
+    parts, scans = run(full_scan_every=10)
+    assert parts == whole == [5] * 36 + [6] * 14  # found by the scan at 24, taken when the scan at 36 finds it again
+    # the scan at 36 looked again where the newcomer is, though nothing changed there since 24; the one at 48 did not
+    assert scans[0] == [(360, 960)] and scans[1] == scans[4] == []
+    assert scans[2] and scans[3] and all(h * w < 360 * 960 / 2 for h, w in scans[2] + scans[3])
+
+
+def test_changed_parts_are_found_where_a_face_changed_with_room_for_the_face_around_them():
+    from reactlens.changed_parts import ChangedParts, holds
+
+    rng = np.random.default_rng(0)
+    shown, covered = seated_row(), seated_row(hidden=True)
+    parts = ChangedParts(threshold=4.0)
+    assert parts.parts(noisy_row(shown, rng), margin=40) is None  # nothing seen yet: scan the whole frame
+    parts.scanned_whole(noisy_row(shown, rng))
+    assert parts.parts(noisy_row(shown, rng), margin=40) == []  # a camera's noise is no change
+    found = parts.parts(noisy_row(covered, rng), margin=40)
+    assert found and holds([p.core for p in found], 390, 180)  # the covered face's centre
+    for part in found:  # with 40 pixels around its tiles, as far as the frame goes
+        x0, y0, x1, y1 = part.core
+        assert part.window == (max(0, x0 - 40), max(0, y0 - 40), min(960, x1 + 40), min(360, y1 + 40))
+    assert parts.parts(noisy_row(covered, rng), margin=40) == []  # noted as scanned: no change since
+    parts.forget()
+    assert parts.parts(noisy_row(covered, rng), margin=40) is None
+
+
+def test_scans_of_the_changed_parts_only_need_a_held_audience():
+    from reactlens.errors import ReactlensError
+
+    with pytest.raises(ReactlensError, match="full_scan_every=4 scans only the changed parts of a held audience"):
+        CameraRate(YuNetDetector(), **{**CNN_RATE, "full_scan_every": 4})
 
 
 def test_with_confirm_a_face_that_appears_later_is_taken_at_the_second_scan_that_finds_it():
