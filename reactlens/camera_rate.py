@@ -107,6 +107,7 @@ class _Known:
 
 
 def _centre(face: Detection) -> Tuple[float, float]:
+    """The centre of ``face``'s box."""
     x, y, w, h = face.box
     return x + w / 2, y + h / 2
 
@@ -228,8 +229,11 @@ class CameraRate(FaceDetector):
         newcomers to confirm, the faces followed since they moved (found still, they are held again) and those the
         detector was unsure of."""
         margin = max([PART_MARGIN] + [int(0.75 * k.box[2]) for k in self._known])
-        unsure = [k.found for k in self._known if not k.still or (k.found.score or 1.0) < self._unsure]
-        return margin, self._newcomers + unsure
+        unsettled = [k.found for k in self._known if not k.still or self._unsure_of(k.found)]
+        return margin, self._newcomers + unsettled
+
+    def _unsure_of(self, face: Detection) -> bool:
+        return face.score is not None and face.score < self._unsure
 
     def _look(
         self, frame: Frame, detector: Any, parts_of: Optional[Tuple[int, List[Detection]]] = None
@@ -417,14 +421,14 @@ class CameraRate(FaceDetector):
             (found, judged, scanned), self._pending = self._pending.result(), None
             self._merge(frame, found, judged, scanned)
         # a lost face may only be hidden from the local search: look over the whole frame again soon
-        if self._since_scan % self.every == 0 or (lost and self._since_scan >= 2):
+        due = self._since_scan % self.every == 0 or (lost and self._since_scan >= 2)
+        if due and (self._pool is None or self._pending is None):  # one background scan at a time
             parts = self._changes is not None and self._scans % self.full_scan_every != 0
             look = self._what_to_look_at() if parts else None
+            self._since_scan, self._scans = 0, self._scans + 1
             if self._pool is None:
-                self._since_scan, self._scans = 0, self._scans + 1
                 self._merge(frame, *self._look(frame, self.detector, look), frame)
-            elif self._pending is None:  # the next scan starts on this frame, with no frame lost in between
-                self._since_scan, self._scans = 0, self._scans + 1
+            else:  # the next scan starts on this frame, with no frame lost in between
                 self._pending = self._pool.submit(lambda f: (*self._look(f, self._scanner, look), f), frame)
         self._since_scan += 1
         return [k.found for k in self._known]
