@@ -41,6 +41,7 @@ from .changed_parts import ChangedParts, Rect, holds
 from .components import Box, Detection, FaceDetector, Found, Frame
 from .errors import ReactlensError
 from .faces import as_detection, iou, iou_matrix
+from .geometry import Point
 
 #: The options every detector takes, with their defaults: a plain scan of every full-resolution frame.
 CAMERA_RATE_OPTIONS: Dict[str, Any] = {
@@ -106,7 +107,7 @@ class _Known:
         return self.found.box
 
 
-def _centre(face: Detection) -> Tuple[float, float]:
+def _centre(face: Detection) -> Point:
     """The centre of ``face``'s box."""
     x, y, w, h = face.box
     return x + w / 2, y + h / 2
@@ -242,12 +243,12 @@ class CameraRate(FaceDetector):
         holding the faces to look at: the faces found, and the parts, where the scan judged the known faces (None:
         everywhere)."""
         parts = None
-        if parts_of is not None and self._changes is not None:
+        if parts_of is not None and self._changes is not None:  # None: noted as scanned whole
             margin, faces = parts_of
             parts = self._changes.parts(frame.image, margin, [_centre(d) for d in faces])
+        elif self._changes is not None:
+            self._changes.scanned_whole(frame.image)
         if parts is None:
-            if self._changes is not None:
-                self._changes.scanned_whole(frame.image)
             return self.scan(frame, detector), None
         found: List[Detection] = []
         for part in parts:  # a face belongs to the part that holds its centre

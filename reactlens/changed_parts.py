@@ -84,10 +84,11 @@ class ChangedParts:
     def parts(self, image: np.ndarray, margin: int, also: Sequence[Tuple[float, float]] = ()) -> Optional[List[Part]]:
         """The parts of ``image`` that changed since they were last scanned, with the tiles holding the points ``also``
         (none: nothing to scan), each noted as scanned; or None when the whole frame is to be scanned (the scene's
-        first scan, or most of it changed)."""
+        first scan, or most of it changed), noted as scanned whole."""
         seen = self._seen
         grey = self._grey(image)
         if seen is None or seen.shape != grey.shape:
+            self._seen = grey
             return None
         change = np.sqrt(cv2.blur((grey - seen) ** 2, (WINDOW, WINDOW)))
         height, width = image.shape[:2]
@@ -118,6 +119,7 @@ class ChangedParts:
         parts = [Part(_around(core, margin, width, height), core) for core in cores]
         area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in (p.window for p in parts))
         if area > MOST * width * height:
+            self._seen = grey
             return None
         for part in parts:
             x0, y0, x1, y1 = (v // SHRINK for v in part.core)
