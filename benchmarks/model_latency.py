@@ -63,12 +63,12 @@ def main() -> None:
             # each face cropped as a screening crops its box
             tensors = {p: np.concatenate([c.preprocess(crop, boxes) for crop in crops]) for p, c in classifiers.items()}
             for path, classifier in classifiers.items():
-                scores[path][runtime] = classifier._run(tensors[path])
+                scores[path][runtime] = classifier.infer(tensors[path])
             lines: Dict[str, List[str]] = {path: [] for path in paths}
             for batch in (1, 8, MAX_BATCH):
                 for path, classifier in classifiers.items():
                     for _ in range(20):
-                        classifier._run(tensors[path][:batch])
+                        classifier.infer(tensors[path][:batch])
                 medians: Dict[str, List[float]] = {path: [] for path in paths}
                 for _ in range(args.runs):
                     for path, classifier in classifiers.items():
@@ -76,7 +76,7 @@ def main() -> None:
                         times = []
                         for _ in range(args.iterations):
                             start = time.perf_counter()
-                            classifier._run(x)
+                            classifier.infer(x)
                             times.append(time.perf_counter() - start)
                         medians[path].append(float(np.median(times)) / batch)
                 for path in paths:

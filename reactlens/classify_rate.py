@@ -19,7 +19,8 @@ were scored in.
 
 from __future__ import annotations
 
-from typing import Any, Dict, NamedTuple, Optional, Sequence, Tuple
+from functools import partial
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -45,11 +46,27 @@ class Scores(NamedTuple):
     ready: np.ndarray
 
 
+class Turn(NamedTuple):
+    """A frame's scoring as planned: ``run()`` scores the faces of the ``scored`` rows (the model's work, which may run
+    on another thread); ``ids``, each row's viewer (None: every row is scored)."""
+
+    run: Callable[[], np.ndarray]
+    scored: np.ndarray
+    ready: np.ndarray
+    ids: Optional[Sequence[int]]
+
+
 class ClassifyRate:
     """Wraps a classifier so each viewer is scored ``rate`` times a second (0: every frame).
 
-    ``classify(image, boxes)`` scores every box, as the wrapped classifier does; ``score_viewers`` (the screening
-    loop's call) scores the viewers whose turn it is and carries the others' last scores.
+    ``classify(image, boxes)`` scores every box, as the wrapped classifier does. The screening loop scores a frame in
+    three steps, frames in order: ``plan`` (whose turn it is, their crops), the ``Turn``'s ``run`` (on a thread of its
+    own, overlapping the next frame), and ``scores`` (the frame's ``Scores``, the others' last scores carried);
+    ``score_viewers`` does all three at once.
+
+    A classifier may split its ``classify`` in two, ``preprocess(image, boxes)`` (its crops, made when planned) and
+    ``infer(batch)`` (its model), so that only the model runs on the scoring thread: Python's lock is then taken once a
+    frame there, not once a face.
     """
 
     def __init__(self, classifier: Any, rate: float = 0.0) -> None:
@@ -63,45 +80,71 @@ class ClassifyRate:
         self.rate = rate
         self.labels = classifier.labels
         self.smile_label = getattr(classifier, "smile_label", None)
-        #: viewer id → (when its next scoring is due, its last scores)
-        self._viewers: Dict[int, Tuple[float, np.ndarray]] = {}
+        self._split = callable(getattr(classifier, "preprocess", None)) and callable(getattr(classifier, "infer", None))
+        #: viewer id → when its next scoring is due (set when planned)
+        self._due: Dict[int, float] = {}
+        #: viewer id → its last scores (set when its frame's scores are taken, in frame order)
+        self._last: Dict[int, np.ndarray] = {}
 
     def score_viewers(
         self, image: np.ndarray, boxes: Sequence[Box], ids: Optional[Sequence[int]], time_s: float
     ) -> Scores:
         """This frame's ``Scores`` for ``boxes`` (``ids``: each box's viewer, None without a tracker; ``time_s``: the
         frame's time)."""
-        if not boxes:
-            empty = np.zeros(0, dtype=bool)
-            return Scores(np.zeros((0, len(self.labels)), dtype=np.float32), empty, empty)
+        turn = self.plan(image, boxes, ids, time_s)
+        return self.scores(turn, turn.run())
+
+    def plan(self, image: np.ndarray, boxes: Sequence[Box], ids: Optional[Sequence[int]], time_s: float) -> Turn:
+        """Which of a frame's ``boxes`` are scored now, and the work of scoring them (see ``score_viewers``)."""
         if self.rate <= 0 or ids is None:
             every = np.ones(len(boxes), dtype=bool)
-            return Scores(self.classify(image, boxes), every, every)
+            return Turn(self._work(image, boxes), every, every, None)
         period = 1.0 / self.rate
-        known = [self._viewers.get(i) for i in ids]
-        due = np.array([k is None or time_s >= k[0] for k in known], dtype=bool)
+        known = [self._due.get(i) for i in ids]
+        due = np.array([k is None or time_s >= k for k in known], dtype=bool)
         ready = np.ones(len(boxes), dtype=bool)
         waiting = [row for row, k in enumerate(known) if k is None][FIRST_PER_FRAME:]
         due[waiting] = ready[waiting] = False
-        probs = np.zeros((len(boxes), len(self.labels)), dtype=np.float32)
-        for row, k in enumerate(known):
-            if k is not None and not due[row]:
-                probs[row] = k[1]
         rows = np.flatnonzero(due)
-        if len(rows):
-            probs[rows] = self.classify(image, [boxes[r] for r in rows])
         for r in rows.tolist():
             viewer, k = ids[r], known[r]
             if k is None:  # first seen: its turns fall at its own phase of the period
-                next_due = time_s + period * ((viewer * PHASE) % 1.0 or 1.0)
+                self._due[viewer] = time_s + period * ((viewer * PHASE) % 1.0 or 1.0)
             else:  # keep the phase, skipping turns missed while the viewer was away
-                next_due = k[0] + period * (int((time_s - k[0]) // period) + 1)
-            self._viewers[viewer] = (next_due, probs[r].copy())
-        return Scores(probs, due, ready)
+                self._due[viewer] = k + period * (int((time_s - k) // period) + 1)
+        return Turn(self._work(image, [boxes[r] for r in rows]), due, ready, ids)
+
+    def scores(self, turn: Turn, probs: np.ndarray) -> Scores:
+        """A planned frame's ``Scores``, given what its ``run`` returned; frames must be taken in order."""
+        if turn.ids is None:
+            return Scores(probs, turn.scored, turn.ready)
+        out = np.zeros((len(turn.scored), len(self.labels)), dtype=np.float32)
+        out[turn.scored] = probs
+        for row, (viewer, now) in enumerate(zip(turn.ids, turn.scored.tolist())):
+            if now:
+                self._last[viewer] = out[row].copy()
+            elif turn.ready[row]:
+                out[row] = self._last[viewer]
+        return Scores(out, turn.scored, turn.ready)
 
     def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """Every box scored by the wrapped classifier, its answer's shape checked."""
-        probs = np.asarray(self.classifier.classify(image, boxes), dtype=np.float32)
-        if probs.shape != (len(boxes), len(self.labels)):
-            raise ValueError(f"returned shape {probs.shape}, expected {(len(boxes), len(self.labels))}")
-        return probs
+        return self._work(image, boxes)()
+
+    def _work(self, image: np.ndarray, boxes: Sequence[Box]) -> Callable[[], np.ndarray]:
+        """Scoring ``boxes``: the crops now, if the classifier makes them apart; the model's run when called."""
+        expected = (len(boxes), len(self.labels))
+        if not boxes:
+            return lambda: np.zeros(expected, dtype=np.float32)
+        if self._split:
+            answer = partial(self.classifier.infer, self.classifier.preprocess(image, boxes))
+        else:
+            answer = partial(self.classifier.classify, image, boxes)
+
+        def run() -> np.ndarray:
+            probs = np.asarray(answer(), dtype=np.float32)
+            if probs.shape != expected:
+                raise ValueError(f"returned shape {probs.shape}, expected {expected}")
+            return probs
+
+        return run

@@ -92,7 +92,12 @@ class FaceDetector:
 
 
 class ExpressionClassifier:
-    """Scores face crops for a fixed set of labels."""
+    """Scores face crops for a fixed set of labels.
+
+    A classifier whose work is mostly a model's run may also offer ``preprocess(image, boxes)`` (its batch: the crops)
+    and ``infer(batch)`` (the model, giving what ``classify`` gives): the screening then makes the crops on its own
+    thread and runs only the model on the scoring thread, where it overlaps finding the next frame's faces.
+    """
 
     #: Label names, in the order of the score columns ``classify`` returns.
     labels: Sequence[str] = ()

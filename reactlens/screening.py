@@ -6,12 +6,14 @@ import gc
 import logging
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .classify_rate import Turn
 from .components import Detection, Frame
 from .errors import ComponentError, ReactlensError, StopScreening
 from .plugins import PluginHost
@@ -137,6 +139,28 @@ class _Built:
 
 
 ProgressCallback = Callable[[Stats, Frame], None]
+
+
+@contextmanager
+def _calling(component: _Built, action: str) -> Iterator[None]:
+    """A component's call: anything it raises but reactlens's own errors and stops becomes its one-line failure."""
+    try:
+        yield
+    except (ReactlensError, StopScreening, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise component.failure(action, exc) from exc
+
+
+class _InFlight(NamedTuple):
+    """A frame whose faces are found (and their viewers, with a tracker), being scored."""
+
+    frame: Frame
+    found: List[Detection]
+    ids: Optional[List[int]]
+    turn: Turn
+    #: What the turn's ``run`` returns, and the seconds it took.
+    scores: Future[Tuple[np.ndarray, float]]
 
 
 def _writing(frame: Frame, records: List[Record]) -> Callable[[Any], None]:
@@ -386,80 +410,112 @@ class Screening:
         on_frame: Optional[ProgressCallback],
         listeners: List[RoomListener],
     ) -> bool:
-        """Screen frames until the source ends (True) or the screening is stopped (False)."""
-        detector, classifier, tracker = self.detector, self.classifier, self.tracker
-        session = self.session
+        """Screen frames until the source ends (True) or the screening is stopped (False).
+
+        Each frame's faces are scored on a thread of their own (the classifier's inference leaves Python's lock, so it
+        runs on the second core): a file's frame is scored while the next frame's faces are found, and reaches the
+        sinks after it, frames still in order; a live source's frame is written before the next is read, as its
+        latency counts more than its rate. What was found before an error is still written.
+        """
+        frames = iter(self.source.instance.frames())
+        ahead = 0 if self.session.live else 1  # frames scored while the next one's faces are found
+        in_flight: Deque[_InFlight] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="reactlens-score") as scoring:
+            while True:
+                try:
+                    frame = self._read(frames, stats)
+                    if frame is not None:
+                        in_flight.append(self._find(frame, stats, scoring))
+                except BaseException:
+                    while in_flight:
+                        self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners)
+                    raise
+                if frame is None:
+                    while in_flight:
+                        if self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners):
+                            return False
+                    return True
+                while len(in_flight) > ahead:
+                    if self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners):
+                        return False
+
+    def _read(self, frames: Iterator[Frame], stats: Stats) -> Optional[Frame]:
+        """The source's next frame, or None at its end."""
+        started = time.perf_counter()
+        with _calling(self.source, "reading a frame"):
+            frame = next(frames, None)
+        stats.stage_s["decode"] += time.perf_counter() - started
+        return frame
+
+    def _find(self, frame: Frame, stats: Stats, scoring: ThreadPoolExecutor) -> _InFlight:
+        """``frame``'s faces found and followed, and their scoring started."""
+        clock, stage = time.perf_counter, stats.stage_s
+        t0 = clock()
+        with _calling(self.detector, f"detecting faces in frame {frame.index}"):
+            found: List[Detection] = list(self.detector.instance.detect(frame))  # CameraRate: Detections
+        boxes = [d.box for d in found]
+        t1 = clock()
+        ids: Optional[List[int]] = None
+        if self.tracker is not None:
+            with _calling(self.tracker, f"tracking faces in frame {frame.index}"):
+                ids = [int(i) for i in self.tracker.instance.update(frame, boxes)]
+        stage["detect"] += t1 - t0
+        stage["track"] += clock() - t1
+        t2 = clock()
+        with _calling(self.classifier, f"classifying faces in frame {frame.index}"):
+            turn = self.classifier.instance.plan(frame.image, boxes, ids, frame.time_s)
+        stage["classify"] += clock() - t2
+        return _InFlight(frame, found, ids, turn, scoring.submit(self._run, frame, turn))
+
+    def _run(self, frame: Frame, turn: Turn) -> Tuple[np.ndarray, float]:
+        """What a frame's turn scored (on the scoring thread), and the seconds it took."""
+        started = time.perf_counter()
+        with _calling(self.classifier, f"classifying faces in frame {frame.index}"):
+            probs = turn.run()
+        return probs, time.perf_counter() - started
+
+    def _finish(
+        self,
+        done: _InFlight,
+        stats: Stats,
+        sinks: List[_Built],
+        summary: Summary,
+        on_frame: Optional[ProgressCallback],
+        listeners: List[RoomListener],
+    ) -> bool:
+        """A found frame's records, once scored, to the sinks (and the room's records up to it); True to stop here."""
+        scored_now, scoring_s = done.scores.result()
+        started = time.perf_counter()
+        frame, found, ids, session = done.frame, done.found, done.ids, self.session
+        with _calling(self.classifier, f"classifying faces in frame {frame.index}"):
+            probs, scored, ready = self.classifier.instance.scores(done.turn, scored_now)
+        if not ready.all():  # viewers first seen in a crowd, still waiting for their first scores
+            keep = np.flatnonzero(ready).tolist()
+            found, probs, scored = [found[i] for i in keep], probs[ready], scored[ready]
+            ids = None if ids is None else [ids[i] for i in keep]
         labels = session.labels
         smile_index = labels.index(session.smile_label) if session.smile_label else None
-        offset = session.media_offset_s
+        viewers = list(range(len(found))) if ids is None else ids
+        records = _records(session, frame, found, viewers, probs, scored, labels, smile_index, session.media_offset_s)
+        stop = self._deliver(sinks, summary, _writing(frame, records))
+        stats.last_time_s = frame.time_s
+        for listener in listeners:
+            if session.live:
+                listener.set_epoch(frame.captured_at - frame.time_s)
+            self._write_room(sinks, listener.drain(frame.time_s), summary)
+        stats.frames += 1
+        stats.face_frames += len(records)
+        if len(probs):
+            top = np.bincount(probs.argmax(axis=1), minlength=len(labels))
+            for label, count in zip(labels, top.tolist()):
+                stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
+        stats.stage_s["classify"] += scoring_s
+        stats.stage_s["sinks"] += time.perf_counter() - started
+        stats.latencies.append(time.monotonic() - frame.captured_at)
+        if on_frame is not None:
+            on_frame(stats, frame)
         max_frames = self.profile.max_frames
-        stage = stats.stage_s
-        clock = time.perf_counter
-        frames = iter(self.source.instance.frames())
-        while True:
-            t0 = clock()
-            try:
-                frame = next(frames)
-            except StopIteration:
-                return True
-            except (ReactlensError, StopScreening, KeyboardInterrupt):
-                raise
-            except Exception as exc:
-                raise self.source.failure("reading a frame", exc) from exc
-            t1 = clock()
-            try:
-                found: List[Detection] = list(detector.instance.detect(frame))  # CameraRate: Detections
-            except (ReactlensError, StopScreening, KeyboardInterrupt):
-                raise
-            except Exception as exc:
-                raise detector.failure(f"detecting faces in frame {frame.index}", exc) from exc
-            boxes = [d.box for d in found]
-            t2 = clock()
-            ids: Optional[List[int]] = None
-            if tracker is not None:
-                try:
-                    ids = [int(i) for i in tracker.instance.update(frame, boxes)]
-                except (ReactlensError, StopScreening, KeyboardInterrupt):
-                    raise
-                except Exception as exc:
-                    raise tracker.failure(f"tracking faces in frame {frame.index}", exc) from exc
-            t3 = clock()
-            try:  # ClassifyRate: the viewers whose turn it is
-                probs, scored, ready = classifier.instance.score_viewers(frame.image, boxes, ids, frame.time_s)
-            except (ReactlensError, StopScreening, KeyboardInterrupt):
-                raise
-            except Exception as exc:
-                raise classifier.failure(f"classifying faces in frame {frame.index}", exc) from exc
-            if not ready.all():  # viewers first seen in a crowd, still waiting for their first scores
-                keep = np.flatnonzero(ready).tolist()
-                found, probs, scored = [found[i] for i in keep], probs[ready], scored[ready]
-                ids = None if ids is None else [ids[i] for i in keep]
-            t4 = clock()
-            viewers = list(range(len(found))) if ids is None else ids
-            records = _records(session, frame, found, viewers, probs, scored, labels, smile_index, offset)
-            stop = self._deliver(sinks, summary, _writing(frame, records))
-            stats.last_time_s = frame.time_s
-            for listener in listeners:
-                if session.live:
-                    listener.set_epoch(frame.captured_at - frame.time_s)
-                self._write_room(sinks, listener.drain(frame.time_s), summary)
-            t5 = clock()
-            stats.frames += 1
-            stats.face_frames += len(records)
-            if len(probs):
-                top = np.bincount(probs.argmax(axis=1), minlength=len(labels))
-                for label, count in zip(labels, top.tolist()):
-                    stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
-            stage["decode"] += t1 - t0
-            stage["detect"] += t2 - t1
-            stage["track"] += t3 - t2
-            stage["classify"] += t4 - t3
-            stage["sinks"] += t5 - t4
-            stats.latencies.append(time.monotonic() - frame.captured_at)
-            if on_frame is not None:
-                on_frame(stats, frame)
-            if stop or (max_frames and stats.frames >= max_frames):
-                return False
+        return stop or bool(max_frames and stats.frames >= max_frames)
 
     def _deliver(self, sinks: List[_Built], summary: Summary, write: Callable[[Any], None]) -> bool:
         """``write`` to every sink (a frame's records, or the room's); True if one asked to stop after this.

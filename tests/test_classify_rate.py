@@ -103,6 +103,44 @@ def test_without_a_rate_or_a_tracker_every_face_is_scored_every_frame():
             assert scored.tolist() == [True, True]
 
 
+class Splitting(Counting):
+    """``Counting`` with its work split as the screening runs it: crops when planned, the model on its own thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared = 0
+
+    def preprocess(self, image, boxes):
+        self.prepared += len(boxes)
+        return list(boxes)
+
+    def infer(self, batch):
+        return self.classify(None, batch)
+
+
+def test_frames_planned_ahead_of_their_scores_get_what_one_at_a_time_gets():
+    """The screening plans a frame's scoring before the frame before it has its scores (the model runs meanwhile):
+    the carried scores must still be each viewer's last, in frame order."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    viewers = list(range(FIRST_PER_FRAME + 20))  # a house first scored over two frames
+    frames = [(index / 30, viewers[: 40 + index]) for index in range(40)]  # and viewers arriving
+    one_at_a_time = ClassifyRate(Counting(), rate=6)
+    expected = [one_at_a_time.score_viewers(image, [(v, 0, 4, 4) for v in ids], ids, t) for t, ids in frames]
+    splitting = Splitting()
+    ahead = ClassifyRate(splitting, rate=6)
+    turns = [ahead.plan(image, [(v, 0, 4, 4) for v in ids], ids, t) for t, ids in frames[:1]]
+    got = []
+    for t, ids in [*frames[1:], (None, None)]:
+        if t is not None:  # the next frame planned while this one's model runs
+            turns.append(ahead.plan(image, [(v, 0, 4, 4) for v in ids], ids, t))
+        turn = turns.pop(0)
+        got.append(ahead.scores(turn, turn.run()))
+    assert splitting.prepared == splitting.scored  # the crops were made when planned, the model given them
+    for want, have in zip(expected, got, strict=True):
+        assert np.array_equal(want.probs, have.probs)
+        assert np.array_equal(want.scored, have.scored) and np.array_equal(want.ready, have.ready)
+
+
 def read_rows(path):
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))

@@ -60,6 +60,18 @@ class Boom:
         raise ValueError("cascade exploded")
 
 
+class BoomAt:
+    """Finds one face in each frame until frame ``at``, where it raises."""
+
+    def __init__(self, at: int = 5) -> None:
+        self.at = at
+
+    def detect(self, frame):
+        if frame.index == self.at:
+            raise ValueError("cascade exploded")
+        return [(100, 100, 80, 80)]
+
+
 class UnpluggedCamera(OpenCVSource):
     """A camera that delivers a real clip's frames, then stops delivering (the cable pulled)."""
 
@@ -80,6 +92,7 @@ class TestPlugin:
     @hookimpl
     def register_detectors(self, register):
         register("boom", Boom)
+        register("boom-at", BoomAt)
 
 
 @pytest.fixture
@@ -208,6 +221,20 @@ def test_a_component_that_raises_is_named_with_its_plugin(host, clip, tiny_model
     with pytest.raises(ComponentError, match=r"detector 'boom' \(plugin 'test-plugin'\).*cascade exploded"):
         Screening(profile, host).run()
     assert Recorder.instances[0].closed
+
+
+def test_the_frames_found_before_a_component_raises_are_all_written(host, clip, tiny_model, tmp_path):
+    """A file's frame is scored while the next one's faces are found: when finding them fails, the frame before is
+    still written, in order."""
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip, tiny_model, detector="boom-at", sinks=[{"use": "recorder"}, {"use": "csv", "path": str(out)}]
+    )
+    with pytest.raises(ComponentError, match=r"detector 'boom-at'.*frame 5: ValueError: cascade exploded"):
+        Screening(profile, host).run()
+    assert Recorder.instances[0].frames == [0, 1, 2, 3, 4] and Recorder.instances[0].closed
+    _, rows = read_csv(out)
+    assert [int(r[1]) for r in rows] == [0, 1, 2, 3, 4]
 
 
 def test_ctrl_c_on_the_command_line_keeps_every_row(clip, tiny_model, tmp_path):

@@ -64,7 +64,7 @@ class OnnxClassifier(ExpressionClassifier):
             self._infer = openvino_runner(self.path, threads)
         width, height = self.spec.size
         probe = np.zeros((self.batch_fixed or 1, height, width, 3), dtype=np.uint8)
-        out = self._run(self._tensor(probe if channels == 3 else probe[..., 0]))
+        out = self.infer(self._tensor(probe if channels == 3 else probe[..., 0]))
         if out.ndim != 2 or out.shape[1] != len(self.labels):
             raise ReactlensError(
                 f"model {self.path} outputs shape {list(out.shape)} but lists {len(self.labels)} labels",
@@ -82,7 +82,9 @@ class OnnxClassifier(ExpressionClassifier):
             x = x.transpose(0, 3, 1, 2)
         return np.ascontiguousarray((x - self._mean) * self._inv_std)
 
-    def _run(self, tensor: np.ndarray) -> np.ndarray:
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        """The probabilities for a ``preprocess``ed batch: the model's run, the part of ``classify`` that leaves
+        Python's lock."""
         # batches of even size (75 faces as 25 + 25 + 25, not 32 + 32 + 11: a small batch costs more a face; 3% less a
         # face over 71-79 faces, alternated); a model of a fixed batch size: run whole when it fits, else face by face
         batches = max(1, math.ceil(len(tensor) / MAX_BATCH))
@@ -105,4 +107,4 @@ class OnnxClassifier(ExpressionClassifier):
     def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         if not boxes:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return self._run(self.preprocess(image, boxes))
+        return self.infer(self.preprocess(image, boxes))

@@ -33,6 +33,8 @@ def open_session(path: str, threads: int = 1, option: str = "the model path") ->
     options.log_severity_level = 3
     # no planned memory pattern: with it, YuNet at 1080p held a second 66 MB block beside the arena, for no speed
     options.enable_mem_pattern = False
+    # its threads sleep between runs: spinning, they took ~1 ms of the other core a small run (~20% of a full house)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     except Exception as exc:

@@ -58,7 +58,8 @@ _METHODS: Dict[type, Tuple[str, ...]] = {
 
 
 def check_classifier(factory: Callable[..., Any], **options: Any) -> np.ndarray:
-    """Labels, output shape and dtype, probabilities, batch consistency, empty and edge input.
+    """Labels, output shape and dtype, probabilities, batch consistency, empty and edge input; a classifier split in
+    ``preprocess`` and ``infer`` gives what its ``classify`` gives.
 
     Returns the scores of the sample faces (one row per face).
     """
@@ -89,6 +90,10 @@ def check_classifier(factory: Callable[..., Any], **options: Any) -> np.ndarray:
     height, width = image.shape[:2]
     edges = [(-20, -20, 60, 60), (width - 30, height - 30, 60, 60), (0, 0, 1, 1), (0, 0, width, height)]
     _check_probabilities(np.asarray(classifier.classify(image, edges)), len(edges), len(labels))
+    if callable(getattr(classifier, "preprocess", None)) and callable(getattr(classifier, "infer", None)):
+        split = np.asarray(classifier.infer(classifier.preprocess(image, edges)))
+        whole = np.asarray(classifier.classify(image, edges))
+        assert np.allclose(split, whole, atol=1e-5), "infer(preprocess(image, boxes)) is not classify(image, boxes)"
     return np.stack(rows)
 
 
