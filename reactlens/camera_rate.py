@@ -3,9 +3,10 @@
 A full scan of a whole 1080p frame is expensive for every detector (a Haar cascade ~0.75 s, a CNN
 30–100 ms on two cores). So the detector scans the whole frame only every ``every`` frames (shrunk to
 ``detect_width`` pixels wide) and, in the frames between, looks again only around the faces it already
-knows: each region is shrunk so the face is ~``track_face_px`` pixels and handed to the detector as a
-small frame of its own (or to its ``detect_near`` method, if it has one) every ``redetect`` frames, and
-followed by template matching (its last appearance, searched for nearby) in the frames between. When
+knows: each region is shrunk so the face is ~``track_face_px`` pixels, and every ``redetect`` frames the
+regions go to the detector together, as one small frame, a mosaic of them (or each to its ``detect_near``
+method, if it has one); in the frames between, template matching follows each face (its last appearance,
+searched for nearby). When
 the detector misses it (a turn, a hand, motion blur), template matching carries the face through up to
 ``coast`` failed re-detections before it is dropped. A scene cut or a lost face brings the next full
 scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the wrapped detector gives.
@@ -38,7 +39,7 @@ import cv2
 import numpy as np
 
 from .changed_parts import ChangedParts, Rect, holds
-from .components import Box, Detection, FaceDetector, Found, Frame
+from .components import Box, Detection, FaceDetector, Frame
 from .errors import ReactlensError
 from .faces import as_detection, iou, iou_matrix
 from .geometry import Point
@@ -73,6 +74,9 @@ UNSURE = 0.1
 #: A part of the frame scanned for its changes reaches this far around its tiles (pixels, at least; or three quarters
 #: of the widest face known), so a face on a tile's edge is seen whole.
 PART_MARGIN = 32
+#: The blank margin of each cell of the mosaic of faces followed (``CameraRate._redetect``), and what a cell's side is a
+#: multiple of: the coarsest stride of the shipped CNN detectors.
+MOSAIC_GAP = 32
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -280,29 +284,65 @@ class CameraRate(FaceDetector):
         x, y, w, h = (int(round(v * factor)) for v in (box[0] - x0, box[1] - y0, box[2], box[3]))
         return region[y : y + h, x : x + w].copy()
 
-    def _redetect(self, frame: Frame, known: _Known) -> Optional[Detection]:
-        """The known face found again by the detector in a small region around it, or None."""
-        region, x0, y0, factor = self._region(frame.image, known.box)
-        if region.size == 0 or min(region.shape[:2]) < 8:
-            return None
-        small = replace(frame, image=region, scale=frame.scale * factor)
-        face_px = known.box[2] * factor
-        found: Sequence[Found] = self._near(small, face_px) if self._near else self.detector.detect(small)
-        candidates = [_moved(as_detection(f), factor, factor, x0, y0) for f in found]
-        # a neighbour's face may reach into the region: keep the one that overlaps the known face most
-        best = max(candidates, key=lambda d: iou(d.box, known.box), default=None)
-        if best is None or iou(best.box, known.box) < 0.1 or not 0.5 < best.box[2] / known.box[2] < 2.0:
-            return None
-        return best
+    def _redetect(self, frame: Frame, followed: Sequence[_Known]) -> List[Optional[Detection]]:
+        """Each followed face found again by the detector in a small region around it (None: not found there).
 
-    def _follow(self, frame: Frame, known: _Known, redetect: bool = True) -> Optional[Box]:
+        The regions go to the detector together, as one frame: a mosaic of cells, each a region in its top-left corner
+        with a blank margin of ``MOSAIC_GAP`` pixels, at a multiple of that from the mosaic's corner (a region alone
+        would be the same distance from the network's grid) — one run for all the faces followed, not one each, whose
+        fixed costs (the run, its outputs read) were most of a small region's. A detector with ``detect_near`` (a Haar
+        cascade, told each face's size) gets each region alone.
+        """
+        regions = [self._region(frame.image, known.box) for known in followed]
+        usable = [i for i, (region, *_) in enumerate(regions) if region.size and min(region.shape[:2]) >= 8]
+        candidates: List[List[Detection]] = [[] for _ in followed]
+        if self._near is not None:
+            for i in usable:
+                region, x0, y0, factor = regions[i]
+                small = replace(frame, image=region, scale=frame.scale * factor)
+                found = self._near(small, followed[i].box[2] * factor)
+                candidates[i] = [_moved(as_detection(f), factor, factor, x0, y0) for f in found]
+        elif usable:
+            cell = max(max(regions[i][0].shape[:2]) for i in usable)
+            cell = -(-cell // MOSAIC_GAP) * MOSAIC_GAP + MOSAIC_GAP
+            columns = int(np.ceil(np.sqrt(len(usable))))
+            rows = -(-len(usable) // columns)
+            first = regions[usable[0]][0]
+            mosaic = np.zeros((rows * cell, columns * cell, *first.shape[2:]), dtype=first.dtype)
+            for n, i in enumerate(usable):
+                region = regions[i][0]
+                top, left = (n // columns) * cell, (n % columns) * cell
+                mosaic[top : top + region.shape[0], left : left + region.shape[1]] = region
+            scale = frame.scale * min(regions[i][3] for i in usable)
+            for found in self.detector.detect(replace(frame, image=mosaic, scale=scale)):
+                face = as_detection(found)
+                cx, cy = _centre(face)
+                row, column = int(cy // cell), int(cx // cell)
+                n = row * columns + column
+                if not (0 <= row < rows and 0 <= column < columns and n < len(usable)):
+                    continue
+                i = usable[n]
+                region, x0, y0, factor = regions[i]
+                if cx - column * cell >= region.shape[1] or cy - row * cell >= region.shape[0]:
+                    continue  # in a cell's blank margin
+                home = _moved(face, 1.0, 1.0, -column * cell, -row * cell)
+                candidates[i].append(_moved(home, factor, factor, x0, y0))
+        # a neighbour's face may reach into a region: keep the one that overlaps the known face most
+        again: List[Optional[Detection]] = []
+        for known, found in zip(followed, candidates):
+            best = max(found, key=lambda d: iou(d.box, known.box), default=None)
+            if best is None or iou(best.box, known.box) < 0.1 or not 0.5 < best.box[2] / known.box[2] < 2.0:
+                best = None
+            again.append(best)
+        return again
+
+    def _follow(self, frame: Frame, known: _Known, again: Optional[Detection], redetected: bool) -> Optional[Box]:
         """The known face's box in this frame, or None if it is gone.
 
-        ``redetect``: ask the detector (else only template matching, which cannot lose a face's count
-        of frames since the detector last saw it).
+        ``redetected``: the detector looked for it (``again``: what it found, None: nothing); else only template
+        matching follows it, which cannot lose a face's count of frames since the detector last saw it.
         """
-        if redetect or known.template is None:
-            again = self._redetect(frame, known)
+        if redetected:
             if again is not None:
                 known.seen_again(again)
                 known.template = self._template(frame.image, again.box)
@@ -322,6 +362,18 @@ class CameraRate(FaceDetector):
         dx, dy = nx - known.box[0], ny - known.box[1]
         known.found = _moved(known.found, 1.0, 1.0, dx, dy)
         return known.box
+
+    def _follow_all(self, frame: Frame, faces: Sequence[_Known], redetect: bool) -> List[_Known]:
+        """The faces still there in this frame: held ones as they are, the others followed (``_follow``); the
+        detector looks for those every ``redetect`` frames, and for any without a template yet."""
+        followed = {id(k) for k in faces if not (self.hold and k.still)}
+        asked = [k for k in faces if id(k) in followed and (redetect or k.template is None)]
+        found = dict(zip(map(id, asked), self._redetect(frame, asked)))
+        return [
+            k
+            for k in faces
+            if id(k) not in followed or self._follow(frame, k, found.get(id(k)), id(k) in found) is not None
+        ]
 
     # -- the component ------------------------------------------------------------------------------
 
@@ -358,7 +410,7 @@ class CameraRate(FaceDetector):
             else:
                 known = _Known(detection, template=self._template(scanned.image, detection.box))
             # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
-            if fresh or self.hold or self._follow(frame, known) is not None:
+            if fresh or self.hold or self._follow_all(frame, [known], True):
                 self._known.append(known)
                 added.append(row)
                 matched.append(True)
@@ -400,10 +452,7 @@ class CameraRate(FaceDetector):
             self._new_scene()
         redetect = self._frames_seen % self.redetect == 0
         self._frames_seen += 1
-        alive: List[_Known] = []
-        for known in self._known:
-            if (self.hold and known.still) or self._follow(frame, known, redetect) is not None:
-                alive.append(known)
+        alive = self._follow_all(frame, self._known, redetect)
         lost = len(alive) < len(self._known)
         self._known = _distinct(alive, [self.hold and k.still for k in alive])
         step = max(1, frame.image.shape[1] // 128)  # a strided view first: area-averaging 1080p costs ms

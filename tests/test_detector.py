@@ -244,7 +244,27 @@ def test_with_hold_a_seated_audience_costs_nothing_between_full_scans_and_a_hidd
     plain = CameraRate(without, **CNN_RATE)  # the default: every face re-found between scans, as before
     for index in range(13):
         plain.detect(Frame(shown, index, index / 25, 0.0))
-    assert without.calls > 13
+    assert without.calls == 1 + len(range(1, 12, CNN_RATE["redetect"])) + 1  # scans at 0 and 12, looks between
+
+
+def test_the_faces_followed_between_scans_are_looked_for_together_and_found_where_they_went():
+    counting = Counting(YuNetDetector())
+    detector = CameraRate(counting, **CNN_RATE)  # no hold: every face followed
+    row = seated_row()
+    scanned = sorted(d.box for d in detector.detect(Frame(row, 0, 0.0, 0.0)))
+    assert len(scanned) == 6
+    moved = np.full_like(row, 30)
+    moved[:, 9:] = row[:, :-9]  # the whole row 9 pixels to the right
+    for index, image, shift in ((1, row, 0), (2, moved, 9), (3, moved, 9)):
+        before = counting.calls
+        found = sorted(d.box for d in detector.detect(Frame(image, index, index / 25, 0.0)))
+        if index % CNN_RATE["redetect"] == 0:  # the detector is asked: one frame for all six faces
+            assert counting.calls - before == 1
+            height, width = counting.sizes[-1]
+            assert height * width < 0.5 * row.shape[0] * row.shape[1]  # a mosaic of the regions, not the frame
+        assert len(found) == 6
+        for (x, y, w, _), (sx, sy, sw, _) in zip(found, scanned, strict=True):
+            assert abs(x - (sx + shift)) <= 3 and abs(y - sy) <= 3 and abs(w - sw) <= 4
 
 
 def noisy_row(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
