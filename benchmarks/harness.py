@@ -3,6 +3,7 @@
     python benchmarks/harness.py [--runs 5] [--clips crowd,stage,demo] [--quick] [--json FILE]
     python benchmarks/harness.py --memory 20     # peak memory: the stage clip once vs 20 times over
     python benchmarks/harness.py --clips crowd --set detector.detect_width=1280   # try another setting
+    python benchmarks/harness.py --clips crowd,fullhouse --baseline /tmp/base    # beside another checkout's code
 
 For every clip it runs, each in a fresh process (so peak memory is the run's own):
 
@@ -15,6 +16,8 @@ For every clip it runs, each in a fresh process (so peak memory is the run's own
 * **full-house**: the `video` profile with the `full-house` profile's detector, classifier and tracker (YuNet-n at
   full resolution, still faces held between full scans, each viewer scored 6 times a second by smile-net-32, seats
   kept); on the full-house clips also with the portrait smile-net (48×48 crops) in its place, side by side;
+* with ``--baseline DIR``, **reactlens (before)** and **full-house (before)**: the code of another checkout (a git
+  worktree of an earlier commit) with its own `video` and `full-house` profiles;
 * **live**: the `video` profile fed like a camera, with the `webcam` profile's detector (background scans;
   the file replayed at its own frame rate, frames dropped rather than queued), reporting capture-to-sink
   latency; on the full-house clips, the `full-house` profile's components with background scans.
@@ -26,8 +29,8 @@ for a clip without ground truth (the demo), the share of the seed's full-resolut
 ``crowd720`` is the crowd clip scaled to 1280×720 (a 720p camera), with its ground truth scaled alike.
 ``fullhouse`` (and ``-dim``, ``-flicker``) is a seated audience of 374 faces composed from the shared crowd photos
 (``reactlens.full_house``), 100 frames at 30 a second.
-Figures are medians over ``--runs`` runs. ``--quick`` (CI) runs each once on 15 frames and asserts
-nothing about time. ``--memory N`` checks that memory stays flat in the length of the video:
+Figures are medians over ``--runs`` runs, each run of every pipeline in turn. ``--quick`` (CI) runs each once on 15
+frames and asserts nothing about time. ``--memory N`` checks that memory stays flat in the length of the video:
 it writes the stage clip N times over into one file and compares the peak memory of screening it with
 that of screening the clip once.
 """
@@ -131,8 +134,35 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_child(spec: Dict) -> Dict:
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
+def code_env(root: Optional[Path]) -> Dict[str, str]:
+    """The environment that runs the reactlens code of checkout ``root`` (None: this code, as installed). Run such a
+    process from outside any checkout: ``-m`` and ``-c`` import from the current folder first."""
+    if root is None:
+        return dict(os.environ)
+    return dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
+
+
+def own_profile(root: Optional[Path], name: str) -> Dict:
+    """The built-in profile ``name`` as the code of ``root`` defines it (each code is compared with its own)."""
+    script = f"import json; from reactlens.profiles import BUILTIN_PROFILES as P; print(json.dumps(P[{name!r}]))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=code_env(root), cwd=tempfile.gettempdir()
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark: {root}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
+    return json.loads(out.stdout)
+
+
+def run_child(spec: Dict, root: Optional[Path] = None) -> Dict:
+    """One screening (``child``) in a fresh process, by this code or by the code of checkout ``root``."""
+    harness = root / "benchmarks" / "harness.py" if root else Path(__file__)
+    out = subprocess.run(
+        [sys.executable, str(harness), "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        env=code_env(root),
+        cwd=tempfile.gettempdir(),
+    )
     if out.returncode != 0:
         raise SystemExit(
             f"benchmark run failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
@@ -200,6 +230,10 @@ def median_of(runs: List[Dict]) -> Dict:
     }
 
 
+#: The pipelines a ``--baseline`` checkout's code runs beside this code's, each with its own profiles.
+BEFORE = " (before)"
+
+
 def benchmark(
     clips: Dict[str, Path],
     truths: Dict[str, Optional[Dict]],
@@ -207,13 +241,15 @@ def benchmark(
     max_frames: int,
     seed_model: Path,
     overrides: Dict,
+    baseline: Optional[Path] = None,
 ) -> Dict:
     results = {}
+    house = BUILTIN_PROFILES["full-house"]
+    before = own_profile(baseline, "full-house") if baseline else None
     for name, path in clips.items():
         base = {"clip": str(path), "max_frames": max_frames}
         ours = {**base, "overrides": overrides}
         haar = {**base, "overrides": {"detector": dict(CAMERA_RATE_HAAR)}}
-        house = BUILTIN_PROFILES["full-house"]
         full_house = {**base, "overrides": {kind: house[kind] for kind in ("detector", "classifier", "tracker")}}
         seed = {
             **base,
@@ -227,14 +263,23 @@ def benchmark(
         live = {**base, "overrides": {"detector": dict(webcam), **overrides, "source.live": True}}
         if name in FULL_HOUSE:  # a live full house: the full-house profile's components (scanning on a second thread)
             live = {**base, "overrides": {**full_house["overrides"], "source.live": True}}
-        pipelines = [("seed", seed), ("haar", haar), ("reactlens", ours), ("full-house", full_house)]
+        pipelines = [("seed", seed, None), ("haar", haar, None), ("reactlens", ours, None)]
+        if before is not None:
+            pipelines.append(("reactlens" + BEFORE, base, baseline))
+        pipelines.append(("full-house", full_house, None))
+        if before is not None:
+            kinds = ("detector", "classifier", "tracker")
+            pipelines.append(("full-house" + BEFORE, {**base, "overrides": {k: before[k] for k in kinds}}, baseline))
         if name in FULL_HOUSE:  # the full-house profile with the portrait smile-net, side by side with smile-net-32
             portrait = {**full_house["overrides"], "classifier": {**house["classifier"], "model": SMILE_NET_ONNX}}
-            pipelines.append((FULL_HOUSE_48, {**base, "overrides": portrait}))
-        entry = {}
-        for label, spec in (*pipelines, ("live", live)):
-            print(f"  {name}: {label} × {runs}", file=sys.stderr, flush=True)
-            entry[label] = median_of([run_child(spec) for _ in range(runs)])
+            pipelines.append((FULL_HOUSE_48, {**base, "overrides": portrait}, None))
+        pipelines.append(("live", live, None))
+        done: Dict[str, List[Dict]] = {label: [] for label, _, _ in pipelines}
+        for run in range(runs):  # each run of every pipeline in turn: the machine's drift falls on them alike
+            print(f"  {name}: run {run + 1} of {runs}", file=sys.stderr, flush=True)
+            for label, spec, root in pipelines:
+                done[label].append(run_child(spec, root))
+        entry = {label: median_of(them) for label, them in done.items()}
         truth = truths.get(name)
         for label in entry:
             if truth is not None:
@@ -327,6 +372,12 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override the video profile, as reactlens run"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of reactlens (a git worktree): its `video` and `full-house` "
+        "profiles run beside this code's, alternately",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -356,9 +407,12 @@ def main() -> None:
             clips[name], truths[name] = CLIPS[name], truth_for(CLIPS[name])
         else:
             print(f"skipping {name}: {CLIPS.get(name, name)} not found", file=sys.stderr)
+    if args.baseline and not (args.baseline / "benchmarks" / "harness.py").exists():
+        raise SystemExit(f"harness: {args.baseline} is not a reactlens checkout; pass one")
     runs, max_frames = (1, 15) if args.quick else (args.runs, 0)
     overrides = parse_sets(args.set)
-    results = benchmark(clips, truths, runs, max_frames, build(tmp / "seed-smile-net.onnx"), overrides)
+    baseline = args.baseline.resolve() if args.baseline else None
+    results = benchmark(clips, truths, runs, max_frames, build(tmp / "seed-smile-net.onnx"), overrides, baseline)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}; medians of {runs} runs" + "".join(f"; {k}={v}" for k, v in overrides.items()))
     print(markdown(results))

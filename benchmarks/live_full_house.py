@@ -11,9 +11,6 @@ the last sink) and stage times, then the medians.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,26 +20,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-#: The full-house profile's components, as the code it runs in defines them.
-COMPONENTS = (
-    "import json; from reactlens.profiles import BUILTIN_PROFILES as P; "
-    "print(json.dumps({k: P['full-house'][k] for k in ('detector', 'classifier', 'tracker')}))"
-)
-
-
 def screen(root: Path, clip: Path) -> Dict:
     """One live screening of ``clip`` by the code in ``root`` with its own full-house profile, in a fresh process."""
-    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
-    components = subprocess.run([sys.executable, "-c", COMPONENTS], capture_output=True, text=True, env=env, check=True)
-    overrides = json.loads(components.stdout)
-    spec = {"clip": str(clip), "keep_boxes": False, "overrides": {**overrides, "source.live": True}}
-    harness = root / "benchmarks" / "harness.py"
-    out = subprocess.run(
-        [sys.executable, str(harness), "--child", json.dumps(spec)], capture_output=True, text=True, env=env
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"live_full_house: {root}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from harness import own_profile, run_child
+
+    profile = own_profile(root, "full-house")
+    overrides = {kind: profile[kind] for kind in ("detector", "classifier", "tracker")}
+    return run_child({"clip": str(clip), "keep_boxes": False, "overrides": {**overrides, "source.live": True}}, root)
 
 
 def line(name: str, r: Dict, frames: int) -> str:

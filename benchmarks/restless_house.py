@@ -1,6 +1,7 @@
 """A full house that moves: what scanning only the changed parts saves when viewers nod, shift and laugh.
 
     python benchmarks/restless_house.py [--moving 0 0.02 0.1 0.3] [--frames 300] [--runs 3] [--full-scan-every 10]
+                                        [--baseline DIR]
 
 The harness's composed audience of 374 (``harness.full_house_clip``'s photos and seed) filmed at 30 fps with a
 camera's sensor noise, in which at any moment a share ``--moving`` of the viewers moves: each moving spell lasts
@@ -8,8 +9,9 @@ camera's sensor noise, in which at any moment a share ``--moving`` of the viewer
 way (a head nodding, or shaking with a laugh). For each share: a clip and its ground truth (the seats' boxes), then
 ``reactlens run --profile full-house`` with ``detector.full_scan_every`` 1 (every scan whole) and N, alternated,
 ``--runs`` each (fps and the detector's ms a frame, medians), and ``reactlens evaluate-detector`` for each (recall
-and false faces a frame). The composed audience is otherwise as still as a photo: a real one moves more or less
-than these shares, and its figure lies between the rows.
+and false faces a frame); ``--baseline DIR`` runs another checkout's code (a git worktree) with its own
+``full-house`` profile beside them. The composed audience is otherwise as still as a photo: a real one moves more or
+less than these shares, and its figure lies between the rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import av
 import numpy as np
@@ -60,9 +62,17 @@ def write_restless(path: Path, image: np.ndarray, boxes: List[Tuple[int, int, in
     return float(spells.mean())
 
 
-def reactlens(*args: str) -> Dict:
-    """A reactlens command's JSON answer."""
-    out = subprocess.run([sys.executable, "-m", "reactlens", *args, "--json"], capture_output=True, text=True)
+def reactlens(root: Optional[Path], *args: str) -> Dict:
+    """A reactlens command's JSON answer, by this code (``root`` None) or the code of checkout ``root``."""
+    from harness import code_env
+
+    out = subprocess.run(
+        [sys.executable, "-m", "reactlens", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=code_env(root),
+        cwd=tempfile.gettempdir(),
+    )
     if out.returncode != 0:
         raise SystemExit(f"restless_house: reactlens {args[0]}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
     return json.loads(out.stdout)
@@ -78,9 +88,16 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=300, help="frames of each clip (30 a second)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each setting")
     parser.add_argument("--full-scan-every", type=int, default=10, help="N: every Nth scan whole, the others of parts")
+    parser.add_argument("--baseline", type=Path, help="another checkout of reactlens: its full-house profile beside")
     args = parser.parse_args()
     image, boxes = compose(photos_of(str(TRUTH / "crowds.xml"), str(SHARED / "media")), seed=1)
-    settings = [1, args.full_scan_every]
+    # name → (code, options): every scan whole, and every Nth (the profile's), in this code; the baseline's own profile
+    settings: Dict[str, Tuple[Optional[Path], List[str]]] = {
+        f"whole every {n:>2}th scan": (None, ["--set", f"detector.full_scan_every={n}"])
+        for n in (1, args.full_scan_every)
+    }
+    if args.baseline:
+        settings["the baseline's profile"] = (args.baseline.resolve(), [])
     rows = []
     with tempfile.TemporaryDirectory(prefix="restless_house_") as tmp:
         for moving in args.moving:
@@ -88,28 +105,28 @@ def main() -> int:
             truth = Path(tmp) / f"restless_{moving:g}.xml"
             share = write_restless(clip, image, boxes, moving, args.frames)
             write_truth(str(truth), [(clip.name, boxes, args.frames)])
-            runs: Dict[int, List[Dict]] = {n: [] for n in settings}
+            runs: Dict[str, List[Dict]] = {name: [] for name in settings}
             for _ in range(args.runs):
-                for n in settings:
-                    run = ["run", "--profile", "full-house", "--source", str(clip), "--no-audio"]
-                    runs[n].append(reactlens(*run, "--set", f"detector.full_scan_every={n}"))
-            for n in settings:
-                found = reactlens(
-                    "evaluate-detector", str(truth), "--profile", "full-house", "--set", f"detector.full_scan_every={n}"
-                )
+                for name, (root, options) in settings.items():
+                    results = Path(tmp) / "results.csv"  # each run's own, as a screening writes it
+                    run = ["run", "--profile", "full-house", "--source", str(clip), "--no-audio", "--csv", str(results)]
+                    runs[name].append(reactlens(root, *run, *options))
+                    results.unlink()
+            for name, (root, options) in settings.items():
+                found = reactlens(root, "evaluate-detector", str(truth), "--profile", "full-house", *options)
                 rows.append(
                     {
                         "moving": round(share, 3),
-                        "full_scan_every": n,
-                        "fps": statistics.median(r["fps"] for r in runs[n]),
-                        "detect_ms": statistics.median(r["stage_ms_per_frame"]["detect"] for r in runs[n]),
+                        "setting": name,
+                        "fps": statistics.median(r["fps"] for r in runs[name]),
+                        "detect_ms": statistics.median(r["stage_ms_per_frame"]["detect"] for r in runs[name]),
                         "recall": found["total"]["recall@0.3"],
                         "false_per_frame": found["total"]["false_faces_per_frame"],
                     }
                 )
                 r = rows[-1]
                 print(
-                    f"moving {r['moving']:5.3f}  whole every {n:>2}th scan  {r['fps']:5.1f} fps  "
+                    f"moving {r['moving']:5.3f}  {name:22}  {r['fps']:5.1f} fps  "
                     f"detect {r['detect_ms']:5.2f} ms  recall {r['recall']:.3f}  false {r['false_per_frame']:.2f}",
                     flush=True,
                 )

@@ -288,10 +288,10 @@ class CameraRate(FaceDetector):
         """Each followed face found again by the detector in a small region around it (None: not found there).
 
         The regions go to the detector together, as one frame: a mosaic of cells, each a region in its top-left corner
-        with a blank margin of ``MOSAIC_GAP`` pixels, at a multiple of that from the mosaic's corner (a region alone
-        would be the same distance from the network's grid) — one run for all the faces followed, not one each, whose
-        fixed costs (the run, its outputs read) were most of a small region's. A detector with ``detect_near`` (a Haar
-        cascade, told each face's size) gets each region alone.
+        with a blank margin of at least ``MOSAIC_GAP`` pixels before the next, at a multiple of that from the mosaic's
+        corner (as far from the network's grid as the region alone) — one run for all the faces followed, not one
+        each, whose fixed costs (the run, its outputs read) were most of a small region's; one region is run as it is.
+        A detector with ``detect_near`` (a Haar cascade, told each face's size) gets each region alone.
         """
         regions = [self._region(frame.image, known.box) for known in followed]
         usable = [i for i, (region, *_) in enumerate(regions) if region.size and min(region.shape[:2]) >= 8]
@@ -307,11 +307,15 @@ class CameraRate(FaceDetector):
             cell = -(-cell // MOSAIC_GAP) * MOSAIC_GAP + MOSAIC_GAP
             columns = int(np.ceil(np.sqrt(len(usable))))
             rows = -(-len(usable) // columns)
+            corners = [((n // columns) * cell, (n % columns) * cell) for n in range(len(usable))]
+            height = max(top + regions[i][0].shape[0] for (top, _), i in zip(corners, usable))
+            width = max(left + regions[i][0].shape[1] for (_, left), i in zip(corners, usable))
+            if len(usable) > 1:  # a whole number of grid steps, which the detector takes as they are
+                height, width = (-(-side // MOSAIC_GAP) * MOSAIC_GAP for side in (height, width))
             first = regions[usable[0]][0]
-            mosaic = np.zeros((rows * cell, columns * cell, *first.shape[2:]), dtype=first.dtype)
-            for n, i in enumerate(usable):
+            mosaic = np.zeros((height, width, *first.shape[2:]), dtype=first.dtype)
+            for (top, left), i in zip(corners, usable):
                 region = regions[i][0]
-                top, left = (n // columns) * cell, (n % columns) * cell
                 mosaic[top : top + region.shape[0], left : left + region.shape[1]] = region
             scale = frame.scale * min(regions[i][3] for i in usable)
             for found in self.detector.detect(replace(frame, image=mosaic, scale=scale)):
