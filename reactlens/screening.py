@@ -420,6 +420,10 @@ class Screening:
         frames = iter(self.source.instance.frames())
         ahead = 0 if self.session.live else 1  # frames scored while the next one's faces are found
         in_flight: Deque[_InFlight] = deque()
+
+        def finish(done: _InFlight) -> bool:
+            return self._finish(done, stats, sinks, summary, on_frame, listeners)
+
         with ThreadPoolExecutor(1, thread_name_prefix="reactlens-score") as scoring:
             while True:
                 try:
@@ -427,17 +431,14 @@ class Screening:
                     if frame is not None:
                         in_flight.append(self._find(frame, stats, scoring))
                 except BaseException:
-                    while in_flight:
-                        self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners)
+                    while in_flight:  # what was found before the error is written
+                        finish(in_flight.popleft())
                     raise
-                if frame is None:
-                    while in_flight:
-                        if self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners):
-                            return False
-                    return True
-                while len(in_flight) > ahead:
-                    if self._finish(in_flight.popleft(), stats, sinks, summary, on_frame, listeners):
+                while in_flight and (frame is None or len(in_flight) > ahead):
+                    if finish(in_flight.popleft()):
                         return False
+                if frame is None:
+                    return True
 
     def _read(self, frames: Iterator[Frame], stats: Stats) -> Optional[Frame]:
         """The source's next frame, or None at its end."""
