@@ -163,6 +163,18 @@ class _InFlight(NamedTuple):
     scores: Future[Tuple[np.ndarray, float]]
 
 
+@dataclass
+class _Outlet:
+    """Where a running screening's frames go: its counters and summary, the open sinks, the progress callback and the
+    room's listeners, whose records are written up to each frame."""
+
+    stats: Stats
+    sinks: List[_Built]
+    summary: Summary
+    on_frame: Optional[ProgressCallback]
+    listeners: List[RoomListener]
+
+
 def _writing(frame: Frame, records: List[Record]) -> Callable[[Any], None]:
     """What each sink is handed for one frame."""
     return lambda sink: sink.write(frame, records)
@@ -284,7 +296,7 @@ class Screening:
         whole = False  # the source ended by itself: the whole audio track counts
         try:
             with _heap_frozen():
-                whole = self._loop(stats, sinks, summary, on_frame, listeners)
+                whole = self._loop(_Outlet(stats, sinks, summary, on_frame, listeners))
         except StopScreening:  # a component asked to end the screening (the preview's q key, say)
             pass
         except KeyboardInterrupt:
@@ -402,14 +414,7 @@ class Screening:
         if records:
             self._deliver(sinks, summary, lambda sink: getattr(sink, "write_room", lambda _: None)(records))
 
-    def _loop(
-        self,
-        stats: Stats,
-        sinks: List[_Built],
-        summary: Summary,
-        on_frame: Optional[ProgressCallback],
-        listeners: List[RoomListener],
-    ) -> bool:
+    def _loop(self, out: _Outlet) -> bool:
         """Screen frames until the source ends (True) or the screening is stopped (False).
 
         Each frame's faces are scored on a thread of their own (the classifier's inference leaves Python's lock, so it
@@ -420,22 +425,18 @@ class Screening:
         frames = iter(self.source.instance.frames())
         ahead = 0 if self.session.live else 1  # frames scored while the next one's faces are found
         in_flight: Deque[_InFlight] = deque()
-
-        def finish(done: _InFlight) -> bool:
-            return self._finish(done, stats, sinks, summary, on_frame, listeners)
-
         with ThreadPoolExecutor(1, thread_name_prefix="reactlens-score") as scoring:
             while True:
                 try:
-                    frame = self._read(frames, stats)
+                    frame = self._read(frames, out.stats)
                     if frame is not None:
-                        in_flight.append(self._find(frame, stats, scoring))
+                        in_flight.append(self._find(frame, out.stats, scoring))
                 except BaseException:
                     while in_flight:  # what was found before the error is written
-                        finish(in_flight.popleft())
+                        self._finish(in_flight.popleft(), out)
                     raise
                 while in_flight and (frame is None or len(in_flight) > ahead):
-                    if finish(in_flight.popleft()):
+                    if self._finish(in_flight.popleft(), out):
                         return False
                 if frame is None:
                     return True
@@ -475,19 +476,11 @@ class Screening:
             probs = turn.run()
         return probs, time.perf_counter() - started
 
-    def _finish(
-        self,
-        done: _InFlight,
-        stats: Stats,
-        sinks: List[_Built],
-        summary: Summary,
-        on_frame: Optional[ProgressCallback],
-        listeners: List[RoomListener],
-    ) -> bool:
+    def _finish(self, done: _InFlight, out: _Outlet) -> bool:
         """A found frame's records, once scored, to the sinks (and the room's records up to it); True to stop here."""
         scored_now, scoring_s = done.scores.result()
         started = time.perf_counter()
-        frame, found, ids, session = done.frame, done.found, done.ids, self.session
+        frame, found, ids, session, stats = done.frame, done.found, done.ids, self.session, out.stats
         with _calling(self.classifier, f"classifying faces in frame {frame.index}"):
             probs, scored, ready = self.classifier.instance.scores(done.turn, scored_now)
         if not ready.all():  # viewers first seen in a crowd, still waiting for their first scores
@@ -498,12 +491,12 @@ class Screening:
         smile_index = labels.index(session.smile_label) if session.smile_label else None
         viewers = list(range(len(found))) if ids is None else ids
         records = _records(session, frame, found, viewers, probs, scored, labels, smile_index, session.media_offset_s)
-        stop = self._deliver(sinks, summary, _writing(frame, records))
+        stop = self._deliver(out.sinks, out.summary, _writing(frame, records))
         stats.last_time_s = frame.time_s
-        for listener in listeners:
+        for listener in out.listeners:
             if session.live:
                 listener.set_epoch(frame.captured_at - frame.time_s)
-            self._write_room(sinks, listener.drain(frame.time_s), summary)
+            self._write_room(out.sinks, listener.drain(frame.time_s), out.summary)
         stats.frames += 1
         stats.face_frames += len(records)
         if len(probs):
@@ -513,8 +506,8 @@ class Screening:
         stats.stage_s["classify"] += scoring_s
         stats.stage_s["sinks"] += time.perf_counter() - started
         stats.latencies.append(time.monotonic() - frame.captured_at)
-        if on_frame is not None:
-            on_frame(stats, frame)
+        if out.on_frame is not None:
+            out.on_frame(stats, frame)
         max_frames = self.profile.max_frames
         return stop or bool(max_frames and stats.frames >= max_frames)
 
