@@ -89,6 +89,23 @@ def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> 
     return Detection(box, detection.score, landmarks)
 
 
+def _mosaic(images: Sequence[np.ndarray]) -> Tuple[np.ndarray, int, int]:
+    """``images`` (of one kind) in one: the mosaic, its cells' side and its columns. Each image sits in its cell's
+    top-left corner, cells of a whole number of ``MOSAIC_GAP`` steps with at least that much blank after the image;
+    one image is the mosaic itself."""
+    cell = -(-max(max(image.shape[:2]) for image in images) // MOSAIC_GAP) * MOSAIC_GAP + MOSAIC_GAP
+    columns = int(np.ceil(np.sqrt(len(images))))
+    corners = [((n // columns) * cell, (n % columns) * cell) for n in range(len(images))]
+    height = max(top + image.shape[0] for (top, _), image in zip(corners, images))
+    width = max(left + image.shape[1] for (_, left), image in zip(corners, images))
+    if len(images) > 1:  # a whole number of grid steps, which the detector takes as they are
+        height, width = (-(-side // MOSAIC_GAP) * MOSAIC_GAP for side in (height, width))
+    mosaic = np.zeros((height, width, *images[0].shape[2:]), dtype=images[0].dtype)
+    for (top, left), image in zip(corners, images):
+        mosaic[top : top + image.shape[0], left : left + image.shape[1]] = image
+    return mosaic, cell, columns
+
+
 @dataclass
 class _Known:
     """A face followed between full scans."""
@@ -303,34 +320,23 @@ class CameraRate(FaceDetector):
                 found = self._near(small, followed[i].box[2] * factor)
                 candidates[i] = [_moved(as_detection(f), factor, factor, x0, y0) for f in found]
         elif usable:
-            cell = max(max(regions[i][0].shape[:2]) for i in usable)
-            cell = -(-cell // MOSAIC_GAP) * MOSAIC_GAP + MOSAIC_GAP
-            columns = int(np.ceil(np.sqrt(len(usable))))
-            rows = -(-len(usable) // columns)
-            corners = [((n // columns) * cell, (n % columns) * cell) for n in range(len(usable))]
-            height = max(top + regions[i][0].shape[0] for (top, _), i in zip(corners, usable))
-            width = max(left + regions[i][0].shape[1] for (_, left), i in zip(corners, usable))
-            if len(usable) > 1:  # a whole number of grid steps, which the detector takes as they are
-                height, width = (-(-side // MOSAIC_GAP) * MOSAIC_GAP for side in (height, width))
-            first = regions[usable[0]][0]
-            mosaic = np.zeros((height, width, *first.shape[2:]), dtype=first.dtype)
-            for (top, left), i in zip(corners, usable):
-                region = regions[i][0]
-                mosaic[top : top + region.shape[0], left : left + region.shape[1]] = region
+            images = [regions[i][0] for i in usable]
+            mosaic, cell, columns = _mosaic(images)
+            # the smallest region's scale: the detector's size limit at its most lenient (each face's size is checked
+            # against the face it follows, below)
             scale = frame.scale * min(regions[i][3] for i in usable)
             for found in self.detector.detect(replace(frame, image=mosaic, scale=scale)):
                 face = as_detection(found)
                 cx, cy = _centre(face)
                 row, column = int(cy // cell), int(cx // cell)
                 n = row * columns + column
-                if not (0 <= row < rows and 0 <= column < columns and n < len(usable)):
+                if not (0 <= column < columns and 0 <= n < len(usable)):
                     continue
-                i = usable[n]
-                region, x0, y0, factor = regions[i]
-                if cx - column * cell >= region.shape[1] or cy - row * cell >= region.shape[0]:
+                _, x0, y0, factor = regions[usable[n]]
+                if cx - column * cell >= images[n].shape[1] or cy - row * cell >= images[n].shape[0]:
                     continue  # in a cell's blank margin
                 home = _moved(face, 1.0, 1.0, -column * cell, -row * cell)
-                candidates[i].append(_moved(home, factor, factor, x0, y0))
+                candidates[usable[n]].append(_moved(home, factor, factor, x0, y0))
         # a neighbour's face may reach into a region: keep the one that overlaps the known face most
         again: List[Optional[Detection]] = []
         for known, found in zip(followed, candidates):
