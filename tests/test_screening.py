@@ -72,6 +72,22 @@ class BoomAt:
         return [(100, 100, 80, 80)]
 
 
+class BoomOnFourth:
+    """A classifier that scores three frames' faces, then raises (a model that fails mid-film)."""
+
+    labels = ("neutral", "smile")
+    smile_label = "smile"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def classify(self, image, boxes):
+        self.calls += 1
+        if self.calls == 4:
+            raise RuntimeError("model exploded")
+        return np.tile(np.array([[0.25, 0.75]], np.float32), (len(boxes), 1))
+
+
 class UnpluggedCamera(OpenCVSource):
     """A camera that delivers a real clip's frames, then stops delivering (the cable pulled)."""
 
@@ -93,6 +109,10 @@ class TestPlugin:
     def register_detectors(self, register):
         register("boom", Boom)
         register("boom-at", BoomAt)
+
+    @hookimpl
+    def register_classifiers(self, register):
+        register("boom-on-fourth", BoomOnFourth)
 
 
 @pytest.fixture
@@ -235,6 +255,25 @@ def test_the_frames_found_before_a_component_raises_are_all_written(host, clip, 
     assert Recorder.instances[0].frames == [0, 1, 2, 3, 4] and Recorder.instances[0].closed
     _, rows = read_csv(out)
     assert [int(r[1]) for r in rows] == [0, 1, 2, 3, 4]
+
+
+def test_a_classifier_that_raises_on_its_thread_is_named_and_the_frames_scored_before_are_written(
+    host, clip, tiny_model, tmp_path
+):
+    out = tmp_path / "r.csv"
+    profile = video_profile(
+        clip,
+        tiny_model,
+        detector={"use": "boom-at", "at": -1},  # one face in every frame
+        classifier="boom-on-fourth",
+        sinks=[{"use": "recorder"}, {"use": "csv", "path": str(out)}],
+    )
+    with pytest.raises(ComponentError, match=r"classifier 'boom-on-fourth'.*frame 3: RuntimeError: model exploded"):
+        Screening(profile, host).run()
+    assert Recorder.instances[0].frames == [0, 1, 2] and Recorder.instances[0].closed
+    header, rows = read_csv(out)
+    assert [int(r[1]) for r in rows] == [0, 1, 2]
+    assert {r[header.index("smile")] for r in rows} == {"0.75"}
 
 
 def test_ctrl_c_on_the_command_line_keeps_every_row(clip, tiny_model, tmp_path):
