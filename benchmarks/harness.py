@@ -47,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from reactlens_models import SMILE_NET_ONNX
 
@@ -134,40 +134,28 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def code_env(root: Optional[Path]) -> Dict[str, str]:
-    """The environment that runs the reactlens code of checkout ``root`` (None: this code, as installed). Run such a
-    process from outside any checkout: ``-m`` and ``-c`` import from the current folder first."""
-    if root is None:
-        return dict(os.environ)
-    return dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
+def run_code(root: Optional[Path], args: Sequence[str], what: str) -> str:
+    """The output of ``python ARGS`` run by this code (``root`` None, as installed) or by the code of checkout
+    ``root``, from outside any checkout (``-m`` and ``-c`` import from the current folder first); a failure ends the
+    benchmark with ``what`` and the command's last line of errors."""
+    env = dict(os.environ) if root is None else dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{root / 'plugins'}")
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    if out.returncode != 0:
+        raise SystemExit(f"{what}: {(out.stderr.strip().splitlines() or [f'exit status {out.returncode}'])[-1]}")
+    return out.stdout
 
 
 def own_profile(root: Optional[Path], name: str) -> Dict:
     """The built-in profile ``name`` as the code of ``root`` defines it (each code is compared with its own)."""
     script = f"import json; from reactlens.profiles import BUILTIN_PROFILES as P; print(json.dumps(P[{name!r}]))"
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=code_env(root), cwd=tempfile.gettempdir()
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"benchmark: {root}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
-    return json.loads(out.stdout)
+    return json.loads(run_code(root, ["-c", script], f"benchmark: {root}"))
 
 
 def run_child(spec: Dict, root: Optional[Path] = None) -> Dict:
     """One screening (``child``) in a fresh process, by this code or by the code of checkout ``root``."""
     harness = root / "benchmarks" / "harness.py" if root else Path(__file__)
-    out = subprocess.run(
-        [sys.executable, str(harness), "--child", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        env=code_env(root),
-        cwd=tempfile.gettempdir(),
-    )
-    if out.returncode != 0:
-        raise SystemExit(
-            f"benchmark run failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
-        )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_code(root, [str(harness), "--child", json.dumps(spec)], "benchmark run failed")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 #: The full house (``reactlens.full_house``): one composed audience of 374 faces, held still for 100 frames, in full

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -64,18 +63,9 @@ def write_restless(path: Path, image: np.ndarray, boxes: List[Tuple[int, int, in
 
 def reactlens(root: Optional[Path], *args: str) -> Dict:
     """A reactlens command's JSON answer, by this code (``root`` None) or the code of checkout ``root``."""
-    from harness import code_env
+    from harness import run_code
 
-    out = subprocess.run(
-        [sys.executable, "-m", "reactlens", *args, "--json"],
-        capture_output=True,
-        text=True,
-        env=code_env(root),
-        cwd=tempfile.gettempdir(),
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"restless_house: reactlens {args[0]}: {(out.stderr.strip().splitlines() or ['failed'])[-1]}")
-    return json.loads(out.stdout)
+    return json.loads(run_code(root, ["-m", "reactlens", *args, "--json"], f"restless_house: reactlens {args[0]}"))
 
 
 def main() -> int:

@@ -89,17 +89,22 @@ def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> 
     return Detection(box, detection.score, landmarks)
 
 
+def _whole_steps(side: int) -> int:
+    """``side`` rounded up to a whole number of ``MOSAIC_GAP`` steps."""
+    return -(-side // MOSAIC_GAP) * MOSAIC_GAP
+
+
 def _mosaic(images: Sequence[np.ndarray]) -> Tuple[np.ndarray, int, int]:
     """``images`` (of one kind) in one: the mosaic, its cells' side and its columns. Each image sits in its cell's
     top-left corner, cells of a whole number of ``MOSAIC_GAP`` steps with at least that much blank after the image;
     one image is the mosaic itself."""
-    cell = -(-max(max(image.shape[:2]) for image in images) // MOSAIC_GAP) * MOSAIC_GAP + MOSAIC_GAP
+    cell = _whole_steps(max(max(image.shape[:2]) for image in images)) + MOSAIC_GAP
     columns = int(np.ceil(np.sqrt(len(images))))
     corners = [((n // columns) * cell, (n % columns) * cell) for n in range(len(images))]
     height = max(top + image.shape[0] for (top, _), image in zip(corners, images))
     width = max(left + image.shape[1] for (_, left), image in zip(corners, images))
     if len(images) > 1:  # a whole number of grid steps, which the detector takes as they are
-        height, width = (-(-side // MOSAIC_GAP) * MOSAIC_GAP for side in (height, width))
+        height, width = _whole_steps(height), _whole_steps(width)
     mosaic = np.zeros((height, width, *images[0].shape[2:]), dtype=images[0].dtype)
     for (top, left), image in zip(corners, images):
         mosaic[top : top + image.shape[0], left : left + image.shape[1]] = image

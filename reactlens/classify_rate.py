@@ -56,6 +56,11 @@ class Turn(NamedTuple):
     ids: Optional[Sequence[int]]
 
 
+def splits(classifier: Any) -> bool:
+    """Whether ``classifier`` offers its ``classify`` in two, ``preprocess(image, boxes)`` and ``infer(batch)``."""
+    return callable(getattr(classifier, "preprocess", None)) and callable(getattr(classifier, "infer", None))
+
+
 class ClassifyRate:
     """Wraps a classifier so each viewer is scored ``rate`` times a second (0: every frame).
 
@@ -80,7 +85,7 @@ class ClassifyRate:
         self.rate = rate
         self.labels = classifier.labels
         self.smile_label = getattr(classifier, "smile_label", None)
-        self._split = callable(getattr(classifier, "preprocess", None)) and callable(getattr(classifier, "infer", None))
+        self._split = splits(classifier)
         #: viewer id → when its next scoring is due (set when planned)
         self._due: Dict[int, float] = {}
         #: viewer id → its last scores (set when its frame's scores are taken, in frame order)

@@ -487,10 +487,8 @@ class Screening:
             keep = np.flatnonzero(ready).tolist()
             found, probs, scored = [found[i] for i in keep], probs[ready], scored[ready]
             ids = None if ids is None else [ids[i] for i in keep]
-        labels = session.labels
-        smile_index = labels.index(session.smile_label) if session.smile_label else None
         viewers = list(range(len(found))) if ids is None else ids
-        records = _records(session, frame, found, viewers, probs, scored, labels, smile_index, session.media_offset_s)
+        records = _records(session, frame, found, viewers, probs, scored)
         stop = self._deliver(out.sinks, out.summary, _writing(frame, records))
         stats.last_time_s = frame.time_s
         for listener in out.listeners:
@@ -500,8 +498,8 @@ class Screening:
         stats.frames += 1
         stats.face_frames += len(records)
         if len(probs):
-            top = np.bincount(probs.argmax(axis=1), minlength=len(labels))
-            for label, count in zip(labels, top.tolist()):
+            top = np.bincount(probs.argmax(axis=1), minlength=len(session.labels))
+            for label, count in zip(session.labels, top.tolist()):
                 stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
         stats.stage_s["classify"] += scoring_s
         stats.stage_s["sinks"] += time.perf_counter() - started
@@ -560,11 +558,11 @@ def _records(
     ids: Sequence[int],
     probs: np.ndarray,
     scored: np.ndarray,
-    labels: Tuple[str, ...],
-    smile_index: Optional[int],
-    offset: float,
 ) -> List[Record]:
-    time_s = frame.time_s + offset
+    """A frame's records: one a face, with its viewer (``ids``), scores and whether they were made in this frame."""
+    labels = session.labels
+    smile_index = labels.index(session.smile_label) if session.smile_label else None
+    time_s = frame.time_s + session.media_offset_s
     sid, index, media, image = session.session_id, frame.index, session.media_title, frame.name
     rows = probs.tolist()  # one conversion for the frame: a full house has hundreds of faces
     best = probs.argmax(axis=1).tolist() if len(found) else []

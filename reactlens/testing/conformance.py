@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..camera_rate import CAMERA_RATE_OPTIONS, CameraRate
+from ..classify_rate import splits
 from ..components import (
     AudioDetector,
     Detection,
@@ -89,10 +90,10 @@ def check_classifier(factory: Callable[..., Any], **options: Any) -> np.ndarray:
     image = samples[0].frame.image
     height, width = image.shape[:2]
     edges = [(-20, -20, 60, 60), (width - 30, height - 30, 60, 60), (0, 0, 1, 1), (0, 0, width, height)]
-    _check_probabilities(np.asarray(classifier.classify(image, edges)), len(edges), len(labels))
-    if callable(getattr(classifier, "preprocess", None)) and callable(getattr(classifier, "infer", None)):
+    whole = np.asarray(classifier.classify(image, edges))
+    _check_probabilities(whole, len(edges), len(labels))
+    if splits(classifier):
         split = np.asarray(classifier.infer(classifier.preprocess(image, edges)))
-        whole = np.asarray(classifier.classify(image, edges))
         assert np.allclose(split, whole, atol=1e-5), "infer(preprocess(image, boxes)) is not classify(image, boxes)"
     return np.stack(rows)
 
