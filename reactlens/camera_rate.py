@@ -18,10 +18,10 @@ twice at the same place; not found, dropped.
 With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
 screen's reflection) is taken only when the next full scan finds it at the same place too.
 With ``hold`` and ``full_scan_every`` N > 1, only every Nth scan of a scene is of the whole frame: the scans between
-look only at the parts of the frame whose picture changed since they were last scanned (``changed_parts``; a change is
-over ``change_threshold`` grey levels) and at the faces not yet settled (newcomers to confirm, faces followed since
-they moved, faces found with a score less than ``UNSURE`` above the detector's threshold); the faces held elsewhere
-stay as they are.
+look, in one mosaic, only at the parts of the frame whose picture changed since they were last scanned
+(``changed_parts``; a change is over ``change_threshold`` grey levels) and at the faces not yet settled (newcomers to
+confirm, held faces the last scan missed, faces followed since they moved, faces found with a score less than
+``UNSURE`` above the detector's threshold); the faces held elsewhere stay as they are.
 
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back). A screening of
@@ -33,16 +33,17 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .changed_parts import ChangedParts, Rect, holds
+from .changed_parts import ChangedParts, Part, Rect, holds
 from .components import Box, Detection, FaceDetector, Frame
 from .errors import ReactlensError
 from .faces import as_detection, iou, iou_matrix
 from .geometry import Point
+from .mosaic import Mosaic, pack
 
 #: The options every detector takes, with their defaults: a plain scan of every full-resolution frame.
 CAMERA_RATE_OPTIONS: Dict[str, Any] = {
@@ -71,12 +72,10 @@ MAX_GAP = 30
 SAME_FACE_IOU = 0.2
 #: A face found with a score less than this above the detector's ``threshold`` is one it was unsure of.
 UNSURE = 0.1
-#: A part of the frame scanned for its changes reaches this far around its tiles (pixels, at least; or three quarters
-#: of the widest face known), so a face on a tile's edge is seen whole.
-PART_MARGIN = 32
-#: The blank margin of each cell of the mosaic of faces followed (``CameraRate._redetect``), and what a cell's side is a
-#: multiple of: the coarsest stride of the shipped CNN detectors.
-MOSAIC_GAP = 32
+#: A part of the frame scanned for its changes reaches this far around them (pixels, at least; or three quarters of the
+#: widest face known), so a face on its edge is seen whole, in some of its surroundings (with 32, a tenth of the house
+#: moving, 0.2 points fewer faces were found than by whole scans).
+PART_MARGIN = 48
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -89,26 +88,25 @@ def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> 
     return Detection(box, detection.score, landmarks)
 
 
-def _whole_steps(side: int) -> int:
-    """``side`` rounded up to a whole number of ``MOSAIC_GAP`` steps."""
-    return -(-side // MOSAIC_GAP) * MOSAIC_GAP
+def _placed(found: Sequence[Any], mosaic: Mosaic) -> List[Tuple[Detection, int]]:
+    """The faces a detector ``found`` in ``mosaic``, each in the pixels of the image holding its centre, with that
+    image's index; those in the blank between images are left out."""
+    placed = []
+    for face in map(as_detection, found):
+        n = mosaic.which(*_centre(face))
+        if n is not None:
+            left, top = mosaic.corners[n]
+            placed.append((_moved(face, 1.0, 1.0, -left, -top), n))
+    return placed
 
 
-def _mosaic(images: Sequence[np.ndarray]) -> Tuple[np.ndarray, int, int]:
-    """``images`` (of one kind) in one: the mosaic, its cells' side and its columns. Each image sits in its cell's
-    top-left corner, cells of a whole number of ``MOSAIC_GAP`` steps with at least that much blank after the image;
-    one image is the mosaic itself."""
-    cell = _whole_steps(max(max(image.shape[:2]) for image in images)) + MOSAIC_GAP
-    columns = int(np.ceil(np.sqrt(len(images))))
-    corners = [((n // columns) * cell, (n % columns) * cell) for n in range(len(images))]
-    height = max(top + image.shape[0] for (top, _), image in zip(corners, images))
-    width = max(left + image.shape[1] for (_, left), image in zip(corners, images))
-    if len(images) > 1:  # a whole number of grid steps, which the detector takes as they are
-        height, width = _whole_steps(height), _whole_steps(width)
-    mosaic = np.zeros((height, width, *images[0].shape[2:]), dtype=images[0].dtype)
-    for (top, left), image in zip(corners, images):
-        mosaic[top : top + image.shape[0], left : left + image.shape[1]] = image
-    return mosaic, cell, columns
+class _PartsScan(NamedTuple):
+    """What a scan of the changed parts looks at: the margin around each part (pixels), the rectangles it looks at
+    whatever changed (``look``), and those whose changes it leaves to the faces followed there (``followed``)."""
+
+    margin: int
+    look: List[Rect]
+    followed: List[Rect]
 
 
 @dataclass
@@ -137,6 +135,13 @@ def _centre(face: Detection) -> Point:
     """The centre of ``face``'s box."""
     x, y, w, h = face.box
     return x + w / 2, y + h / 2
+
+
+def _rect(box: Box, around: float = 0.0) -> Rect:
+    """``box`` (x, y, w, h), with ``around`` times its size more on each side, as x0, y0, x1, y1."""
+    x, y, w, h = box
+    dx, dy = int(w * around), int(h * around)
+    return x - dx, y - dy, x + w + dx, y + h + dy
 
 
 def _within(face: Detection, judged: Optional[List[Rect]]) -> bool:
@@ -208,10 +213,10 @@ class CameraRate(FaceDetector):
         self.coast = int(coast)
         self.hold = bool(hold)
         self.confirm = bool(confirm)
-        #: Faces a full scan found that no earlier scan of the scene had (``confirm``); None before its first scan.
+        #: Faces the last full scan found that no earlier scan of the scene had, and the held faces it missed
+        #: (``confirm``): the next scan takes them if it finds them too, and looks at them whatever changed (a scan of
+        #: parts would otherwise look there again only once the picture changes); None before the scene's first scan.
         self._unconfirmed: Optional[List[Detection]] = None
-        #: Of those, the ones the last scan found (not the held faces it missed): the next scan looks at them.
-        self._newcomers: List[Detection] = []
         self.redetect = int(redetect)
         self._frames_seen = 0
         self.cut_threshold = float(cut_threshold)
@@ -234,52 +239,60 @@ class CameraRate(FaceDetector):
 
     # -- full scans --------------------------------------------------------------------------------
 
-    def scan(self, frame: Frame, detector: Any = None, window: Optional[Rect] = None) -> List[Detection]:
-        """Every face in ``frame``, or in its ``window`` (shrunk as the frame is to ``detect_width`` wide, if set), in
-        frame pixels."""
-        image = frame.image
-        scale = 1.0
-        if self.detect_width and image.shape[1] > self.detect_width:
-            scale = self.detect_width / image.shape[1]
-        x0, y0 = 0, 0
-        if window is not None:
-            x0, y0, x1, y1 = window
-            image = image[y0:y1, x0:x1]
+    def _scale(self, frame: Frame) -> float:
+        """How much a scan shrinks ``frame`` (to ``detect_width`` wide, if set)."""
+        width = frame.image.shape[1]
+        return self.detect_width / width if self.detect_width and width > self.detect_width else 1.0
+
+    def scan(self, frame: Frame, detector: Any = None) -> List[Detection]:
+        """Every face in ``frame`` (shrunk to ``detect_width`` wide, if set), in frame pixels."""
+        image, scale = frame.image, self._scale(frame)
         if scale < 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        small = replace(frame, image=image, scale=frame.scale * scale)
-        found = (detector or self.detector).detect(small)
-        return [_moved(as_detection(f), scale, scale, x0, y0) for f in found]
+        found = (detector or self.detector).detect(replace(frame, image=image, scale=frame.scale * scale))
+        return [_moved(as_detection(f), scale, scale, 0, 0) for f in found]
 
-    def _what_to_look_at(self) -> Tuple[int, List[Detection]]:
-        """For a scan of parts: the margin around each (pixels), and the faces it looks at whatever changed — the
-        newcomers to confirm, the faces followed since they moved (found still, they are held again) and those the
-        detector was unsure of."""
+    def _scan_parts(self, frame: Frame, detector: Any, parts: Sequence[Part]) -> List[Detection]:
+        """Every face in the ``parts`` of ``frame`` (shrunk as a scan shrinks it), looked at together in one
+        mosaic, in frame pixels; a face belongs to the part whose core holds its centre."""
+        scale = self._scale(frame)
+        windows = [frame.image[y0:y1, x0:x1] for x0, y0, x1, y1 in (part.window for part in parts)]
+        if scale < 1.0:
+            windows = [cv2.resize(w, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for w in windows]
+        mosaic = pack(windows)
+        found: List[Detection] = []
+        for face, n in _placed(detector.detect(replace(frame, image=mosaic.image, scale=frame.scale * scale)), mosaic):
+            x0, y0, _, _ = parts[n].window
+            face = _moved(face, scale, scale, x0, y0)
+            if holds([parts[n].core], *_centre(face)):
+                found.append(face)
+        return found
+
+    def _what_to_look_at(self) -> _PartsScan:
+        """What a scan of parts is to look at (see ``_PartsScan``): the faces to confirm (newcomers, and held faces the
+        last scan missed) and the held faces the detector was unsure of, whatever changed; not the faces followed since
+        they moved, which their re-detection looks at (found still there, they are held again)."""
         margin = max([PART_MARGIN] + [int(0.75 * k.box[2]) for k in self._known])
-        unsettled = [k.found for k in self._known if not k.still or self._unsure_of(k.found)]
-        return margin, self._newcomers + unsettled
+        unsure = [k.found for k in self._known if k.still and self._unsure_of(k.found)]
+        followed = [_rect(k.box, self.track_margin) for k in self._known if not k.still]
+        return _PartsScan(margin, [_rect(d.box) for d in (self._unconfirmed or []) + unsure], followed)
 
     def _unsure_of(self, face: Detection) -> bool:
         return face.score is not None and face.score < self._unsure
 
     def _look(
-        self, frame: Frame, detector: Any, parts_of: Optional[Tuple[int, List[Detection]]] = None
+        self, frame: Frame, detector: Any, parts_of: Optional[_PartsScan] = None
     ) -> Tuple[List[Detection], Optional[List[Rect]]]:
-        """A scan of the whole frame, or (``parts_of``: see ``_what_to_look_at``) of the parts that changed and those
-        holding the faces to look at: the faces found, and the parts, where the scan judged the known faces (None:
-        everywhere)."""
+        """A scan of the whole frame, or (``parts_of``) of the parts that changed and those holding the faces to look
+        at: the faces found, and the parts, where the scan judged the known faces (None: everywhere)."""
         parts = None
         if parts_of is not None and self._changes is not None:  # None: noted as scanned whole
-            margin, faces = parts_of
-            parts = self._changes.parts(frame.image, margin, [_centre(d) for d in faces])
+            parts = self._changes.parts(frame.image, parts_of.margin, parts_of.look, parts_of.followed)
         elif self._changes is not None:
             self._changes.scanned_whole(frame.image)
         if parts is None:
             return self.scan(frame, detector), None
-        found: List[Detection] = []
-        for part in parts:  # a face belongs to the part that holds its centre
-            found += [face for face in self.scan(frame, detector, part.window) if holds([part.core], *_centre(face))]
-        return found, [part.core for part in parts]
+        return (self._scan_parts(frame, detector, parts) if parts else []), [part.core for part in parts]
 
     # -- following known faces ----------------------------------------------------------------------
 
@@ -309,11 +322,9 @@ class CameraRate(FaceDetector):
     def _redetect(self, frame: Frame, followed: Sequence[_Known]) -> List[Optional[Detection]]:
         """Each followed face found again by the detector in a small region around it (None: not found there).
 
-        The regions go to the detector together, as one frame: a mosaic of cells, each a region in its top-left corner
-        with a blank margin of at least ``MOSAIC_GAP`` pixels before the next, at a multiple of that from the mosaic's
-        corner (as far from the network's grid as the region alone) — one run for all the faces followed, not one
-        each, whose fixed costs (the run, its outputs read) were most of a small region's; one region is run as it is.
-        A detector with ``detect_near`` (a Haar cascade, told each face's size) gets each region alone.
+        The regions go to the detector together, as one mosaic (``reactlens.mosaic``): one run for all the faces
+        followed, not one each, whose fixed costs (the run, its outputs read) were most of a small region's. A detector
+        with ``detect_near`` (a Haar cascade, told each face's size) gets each region alone.
         """
         regions = [self._region(frame.image, known.box) for known in followed]
         usable = [i for i, (region, *_) in enumerate(regions) if region.size and min(region.shape[:2]) >= 8]
@@ -325,23 +336,13 @@ class CameraRate(FaceDetector):
                 found = self._near(small, followed[i].box[2] * factor)
                 candidates[i] = [_moved(as_detection(f), factor, factor, x0, y0) for f in found]
         elif usable:
-            images = [regions[i][0] for i in usable]
-            mosaic, cell, columns = _mosaic(images)
+            mosaic = pack([regions[i][0] for i in usable])
             # the smallest region's scale: the detector's size limit at its most lenient (each face's size is checked
             # against the face it follows, below)
             scale = frame.scale * min(regions[i][3] for i in usable)
-            for found in self.detector.detect(replace(frame, image=mosaic, scale=scale)):
-                face = as_detection(found)
-                cx, cy = _centre(face)
-                row, column = int(cy // cell), int(cx // cell)
-                n = row * columns + column
-                if not (0 <= column < columns and 0 <= n < len(usable)):
-                    continue
+            for face, n in _placed(self.detector.detect(replace(frame, image=mosaic.image, scale=scale)), mosaic):
                 _, x0, y0, factor = regions[usable[n]]
-                if cx - column * cell >= images[n].shape[1] or cy - row * cell >= images[n].shape[0]:
-                    continue  # in a cell's blank margin
-                home = _moved(face, 1.0, 1.0, -column * cell, -row * cell)
-                candidates[usable[n]].append(_moved(home, factor, factor, x0, y0))
+                candidates[usable[n]].append(_moved(face, factor, factor, x0, y0))
         # a neighbour's face may reach into a region: keep the one that overlaps the known face most
         again: List[Optional[Detection]] = []
         for known, found in zip(followed, candidates):
@@ -437,7 +438,6 @@ class CameraRate(FaceDetector):
             (dropped if gone else kept).append(known)
         self._known = kept
         if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
-            self._newcomers = unconfirmed
             self._unconfirmed = unconfirmed + [k.found for k in dropped]
 
     def _confirmed(self, detection: Detection, unconfirmed: List[Detection]) -> bool:
@@ -452,7 +452,7 @@ class CameraRate(FaceDetector):
 
     def _new_scene(self) -> None:
         """A new video, a seek or a cut: the next scan is the scene's first (whole, and taking every face it finds)."""
-        self._unconfirmed, self._newcomers, self._scans = None, [], 0
+        self._unconfirmed, self._scans = None, 0
         if self._changes is not None:
             self._changes.forget()
 

@@ -1,12 +1,13 @@
 """Which parts of a frame changed since each was last scanned, so a held audience's scans can look only there.
 
 A seated audience's picture barely changes between full scans, and a scan of the parts that did (a face that
-turned, looked down or came in) finds what a scan of the whole frame would. The frame is cut into ``TILES`` ×
-``TILES`` tiles. Each is compared, on a grey copy a ``SHRINK``-th of the frame's size, with how it looked when it was
-last scanned: the root mean square of the difference over ``WINDOW`` × ``WINDOW`` of its pixels (about a far seat's
-face) above ``threshold`` grey levels anywhere in the tile is a change (a face that changes, changes around its
-centre). A run of changed tiles along a row, with the same run in the rows below it, is scanned as one part, with
-``margin`` pixels around it so a face on its edge is seen whole; a face belongs to the part that holds its centre.
+turned, looked down or came in) finds what a scan of the whole frame would. The frame is compared, on a grey copy a
+``SHRINK``-th of its size, with how each place looked when it was last scanned: where the root mean square of the
+difference over ``WINDOW`` × ``WINDOW`` of its pixels (about a far seat's face) is above ``threshold`` grey levels, it
+changed. Changes less than two margins apart make one part: its *core* is the box around them (a face belongs to the
+part whose core holds its centre), its *window*, what the detector sees, has ``margin`` pixels around the core, so a
+face on its edge is seen whole, with some of its surroundings. The parts are then looked at together, packed into one
+mosaic (``reactlens.mosaic``).
 
 A camera's sensor noise moves that measure by 2–3.5 grey levels on the composed full house in full light and at a
 fifth of it; a 20-pixel face blurred away moves it by 4.7 or more at a fifth of the light, 22 or more in full light
@@ -16,8 +17,7 @@ fifth of it; a 20-pixel face blurred away moves it by 4.7 or more at a fifth of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -28,8 +28,9 @@ TILES = 12
 SHRINK = 4
 #: Side, in the grey copy's pixels, of the square over which a difference is averaged.
 WINDOW = 3
-#: Parts that together cover more than this share of the frame are scanned as one whole frame (one call, no margins).
-MOST = 0.3
+#: Parts whose windows together cover more than this share of the frame are scanned as one whole frame (the mosaic
+#: of that many parts, with its blanks, costs about as much).
+MOST = 0.5
 
 #: A rectangle in frame pixels: x0, y0, x1, y1 (ends excluded).
 Rect = Tuple[int, int, int, int]
@@ -37,7 +38,7 @@ Rect = Tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class Part:
-    """A run of changed tiles to scan: ``window`` is what the detector sees, ``core`` the tiles it judges."""
+    """A part to scan: ``window`` is what the detector sees, ``core`` where it judges the faces (their centres)."""
 
     window: Rect
     core: Rect
@@ -46,6 +47,12 @@ class Part:
 def holds(cores: List[Rect], x: float, y: float) -> bool:
     """Whether a point (a face's centre) lies in one of ``cores``."""
     return any(x0 <= x < x1 and y0 <= y < y1 for x0, y0, x1, y1 in cores)
+
+
+def _on_grey(rect: Rect) -> Rect:
+    """The grey copy's pixels that ``rect`` (frame pixels, perhaps reaching out of the frame) touches."""
+    x0, y0, x1, y1 = rect
+    return max(0, x0 // SHRINK), max(0, y0 // SHRINK), max(0, -(-x1 // SHRINK)), max(0, -(-y1 // SHRINK))
 
 
 def _around(core: Rect, margin: int, width: int, height: int) -> Rect:
@@ -59,7 +66,7 @@ class ChangedParts:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = float(threshold)
-        #: The grey copy as each tile looked when it was last scanned; None before a scene's first scan.
+        #: The grey copy as each place looked when it was last scanned; None before a scene's first scan.
         self._seen: Optional[np.ndarray] = None
 
     @staticmethod
@@ -78,45 +85,46 @@ class ChangedParts:
         self._seen = None
 
     def scanned_whole(self, image: np.ndarray) -> None:
-        """The whole of ``image`` was scanned: every tile is compared with it from now on."""
+        """The whole of ``image`` was scanned: every place is compared with it from now on."""
         self._seen = self._grey(image)
 
-    def parts(self, image: np.ndarray, margin: int, also: Sequence[Tuple[float, float]] = ()) -> Optional[List[Part]]:
-        """The parts of ``image`` that changed since they were last scanned, with the tiles holding the points ``also``
-        (none: nothing to scan), each noted as scanned; or None when the whole frame is to be scanned (the scene's
-        first scan, or most of it changed), noted as scanned whole."""
+    def parts(
+        self, image: np.ndarray, margin: int, also: Sequence[Rect] = (), followed: Sequence[Rect] = ()
+    ) -> Optional[List[Part]]:
+        """The parts of ``image`` that changed since they were last scanned, but for the changes within ``followed``
+        (faces followed there, whose own re-detection looks at them), and the rectangles ``also`` (none: nothing to
+        scan), each noted as scanned; or None when the whole frame is to be scanned (the scene's first scan, or most
+        of it changed), noted as scanned whole."""
         seen = self._seen
         grey = self._grey(image)
         if seen is None or seen.shape != grey.shape:
             self._seen = grey
             return None
-        change = np.sqrt(cv2.blur((grey - seen) ** 2, (WINDOW, WINDOW)))
+        changed = (np.sqrt(cv2.blur((grey - seen) ** 2, (WINDOW, WINDOW))) > self.threshold).astype(np.uint8)
+        for x0, y0, x1, y1 in (_on_grey(rect) for rect in followed):
+            changed[y0:y1, x0:x1] = 0
+        for x0, y0, x1, y1 in (_on_grey(rect) for rect in also):
+            changed[y0:y1, x0:x1] = 1
+        if not changed.any():
+            return []
+        # changes closer than two margins apart are one part: each window is the bounding box of its changes grown
+        # by the margin, and its core the bounding box of the changes themselves
+        reach = max(1, -(-margin // SHRINK))
+        grown = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+        _, labels = cv2.connectedComponents(grown, connectivity=8)
+        rows, cols = np.nonzero(changed)
+        part_of = labels[rows, cols]
+        order = np.argsort(part_of, kind="stable")
+        rows, cols, part_of = rows[order], cols[order], part_of[order]
+        starts = np.flatnonzero(np.r_[True, part_of[1:] != part_of[:-1]])  # each part's first changed pixel
         height, width = image.shape[:2]
-        xs = np.linspace(0, width, TILES + 1).round().astype(int)
-        ys = np.linspace(0, height, TILES + 1).round().astype(int)
-
-        asked = {(int(np.searchsorted(xs, x, "right")) - 1, int(np.searchsorted(ys, y, "right")) - 1) for x, y in also}
-
-        def changed(col: int, row: int) -> bool:
-            tile = change[ys[row] // SHRINK : ys[row + 1] // SHRINK, xs[col] // SHRINK : xs[col + 1] // SHRINK]
-            return (col, row) in asked or bool(tile.max(initial=0.0) > self.threshold)
-
-        cores: List[Rect] = []  # a run of changed tiles along a row, or runs of the same columns in rows below it
-        above: Dict[Tuple[int, int], int] = {}  # (first, last column) of each run in the row above → its core
-        for row in range(TILES):
-            flags = [changed(col, row) for col in range(TILES)]
-            here: Dict[Tuple[int, int], int] = {}
-            for run in (list(run) for flag, run in groupby(range(TILES), flags.__getitem__) if flag):
-                span = (run[0], run[-1])
-                if span in above:
-                    x0, y0, x1, _ = cores[above[span]]
-                    cores[above[span]] = (x0, y0, x1, int(ys[row + 1]))
-                    here[span] = above[span]
-                else:
-                    here[span] = len(cores)
-                    cores.append((int(xs[run[0]]), int(ys[row]), int(xs[run[-1] + 1]), int(ys[row + 1])))
-            above = here
-        parts = [Part(_around(core, margin, width, height), core) for core in cores]
+        parts = []
+        for x0, y0, x1, y1 in zip(
+            *(np.minimum.reduceat(v, starts).tolist() for v in (cols, rows)),
+            *(np.maximum.reduceat(v, starts).tolist() for v in (cols, rows)),
+        ):
+            core = x0 * SHRINK, y0 * SHRINK, min(width, (x1 + 1) * SHRINK), min(height, (y1 + 1) * SHRINK)
+            parts.append(Part(_around(core, margin, width, height), core))
         area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in (p.window for p in parts))
         if area > MOST * width * height:
             self._seen = grey

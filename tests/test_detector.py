@@ -343,6 +343,60 @@ def test_changed_parts_are_found_where_a_face_changed_with_room_for_the_face_aro
     assert parts.parts(noisy_row(covered, rng), margin=40) is None
 
 
+def test_changes_far_apart_are_parts_of_their_own_and_one_detector_run_looks_at_them_all():
+    from reactlens.changed_parts import ChangedParts, holds
+
+    shown = seated_row()
+    looking_down = shown.copy()
+    looking_down[120:240, 20:140] = looking_down[120:240, 795:915] = 30  # the first and the last viewer
+    rng = np.random.default_rng(0)
+    parts = ChangedParts(threshold=4.0)
+    parts.scanned_whole(noisy_row(shown, rng))
+    found = sorted(parts.parts(noisy_row(looking_down, rng), margin=40), key=lambda p: p.core)
+    assert len(found) == 2  # not one part from the first face to the last
+    assert holds([found[0].core], 80, 180) and holds([found[1].core], 855, 180)
+    assert not holds([p.core for p in found], 470, 180)  # the viewers between, unchanged, are not judged
+    parts.forget()
+    parts.scanned_whole(noisy_row(shown, rng))
+    followed = [(0, 100, 160, 260)]  # the first viewer followed there: its own re-detection looks at it
+    found = parts.parts(noisy_row(looking_down, rng), margin=40, followed=followed)
+    assert len(found) == 1 and holds([found[0].core], 855, 180) and not holds([found[0].core], 80, 180)
+
+    counting = Counting(YuNetDetector())
+    detector = CameraRate(counting, **{**CNN_RATE, "hold": True, "full_scan_every": 10})
+    counts, sizes = [], {}
+    for index in range(30):  # scans at 0 (whole), 12 and 24 (of the parts that changed)
+        image = looking_down if 10 <= index < 20 else shown
+        before = len(counting.sizes)
+        counts.append(len(detector.detect(Frame(noisy_row(image, rng), index, index / 25, 0.0))))
+        sizes[index] = counting.sizes[before:]
+    assert counts == [6] * 12 + [4] * 12 + [6] * 6  # gone at the scan after they look down, back at the next
+    for scan in (12, 24):  # both parts in one run, a mosaic smaller than a third of the frame
+        assert len(sizes[scan]) == 1 and sizes[scan][0][0] * sizes[scan][0][1] < 360 * 960 / 3
+
+
+def test_a_mosaic_keeps_each_image_whole_apart_from_the_others_and_says_whose_a_point_is():
+    from reactlens.mosaic import GAP, pack
+
+    rng = np.random.default_rng(0)
+    images = [rng.integers(1, 255, (h, w, 3), dtype=np.uint8) for h, w in [(40, 40), (90, 200), (33, 57), (120, 64)]]
+    mosaic = pack(images)
+    assert mosaic.image.shape[0] % GAP == 0 and mosaic.image.shape[1] % GAP == 0
+    cells = []
+    for n, ((left, top), image) in enumerate(zip(mosaic.corners, images)):
+        height, width = image.shape[:2]
+        assert left % GAP == 0 and top % GAP == 0
+        assert np.array_equal(mosaic.image[top : top + height, left : left + width], image)
+        assert mosaic.which(left + width / 2, top + height / 2) == n
+        assert mosaic.which(left + width + GAP / 2, top) is None  # the blank after it
+        cells.append((left, top, left + width + GAP, top + height + GAP))
+    for a, (ax0, ay0, ax1, ay1) in enumerate(cells):  # each image and the blank after it apart from the others
+        for bx0, by0, bx1, by1 in cells[a + 1 :]:
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+    alone = pack(images[1:2])
+    assert alone.image is images[1] and alone.corners == [(0, 0)]
+
+
 def test_scans_of_the_changed_parts_only_need_a_held_audience():
     from reactlens.errors import ReactlensError
 
