@@ -125,11 +125,12 @@ class ClassifyRate:
             return Scores(probs, turn.scored, turn.ready)
         out = np.zeros((len(turn.scored), len(self.labels)), dtype=np.float32)
         out[turn.scored] = probs
-        for row, (viewer, now) in enumerate(zip(turn.ids, turn.scored.tolist())):
-            if now:
-                self._last[viewer] = out[row].copy()
-            elif turn.ready[row]:
-                out[row] = self._last[viewer]
+        ids = turn.ids
+        for row, scores in zip(np.flatnonzero(turn.scored).tolist(), probs):
+            self._last[ids[row]] = scores.copy()
+        carried = np.flatnonzero(turn.ready & ~turn.scored).tolist()  # a full house's most: one copy, not one a face
+        if carried:
+            out[carried] = np.stack([self._last[ids[row]] for row in carried])
         return Scores(out, turn.scored, turn.ready)
 
     def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:

@@ -62,7 +62,8 @@ class Track:
         """Where the box should be at ``now`` (velocity is only trusted over short gaps)."""
         dt = min(now - self.last_seen, 0.5)
         x, y, w, h = self.box
-        return (int(x + self.vx * dt), int(y + self.vy * dt), w, h)
+        # rounded: truncated, a velocity decayed to a hundredth of a pixel moved a box left of or above where it is
+        return (round(x + self.vx * dt), round(y + self.vy * dt), w, h)
 
 
 class ViewerTracker(Tracker):
