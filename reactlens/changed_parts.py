@@ -22,8 +22,6 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-#: Tiles across and down the frame.
-TILES = 12
 #: The grey copy compared is this many times smaller each way than the frame.
 SHRINK = 4
 #: Side, in the grey copy's pixels, of the square over which a difference is averaged.

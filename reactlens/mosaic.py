@@ -3,8 +3,8 @@
 A CNN's run has fixed costs (the call, its outputs read) that are most of a small image's, so the regions a detector
 is to look at (the faces followed between scans, the parts of a frame that changed) are packed into one mosaic: in
 shelves, tallest first, each image at a whole number of ``GAP`` steps from the mosaic's corner with at least ``GAP``
-blank pixels after it. A face belongs to the image that holds
-its centre; one found in the blank between images belongs to none. One image is the mosaic itself.
+blank pixels after it. A face belongs to the image that holds its centre; one found in the blank between images
+belongs to none. One image is the mosaic itself.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 GAP = 32
 
 
-def whole_steps(side: int) -> int:
+def _whole_steps(side: int) -> int:
     """``side`` rounded up to a whole number of ``GAP`` steps."""
     return -(-side // GAP) * GAP
 
@@ -46,9 +46,9 @@ def pack(images: Sequence[np.ndarray]) -> Mosaic:
     sizes = [(int(image.shape[1]), int(image.shape[0])) for image in images]
     if len(images) == 1:
         return Mosaic(images[0], [(0, 0)], sizes)
-    cells = [(whole_steps(w + GAP), whole_steps(h + GAP)) for w, h in sizes]
+    cells = [(_whole_steps(w + GAP), _whole_steps(h + GAP)) for w, h in sizes]
     # shelves about as wide as the mosaic is tall (its cells' area squared), or the widest cell
-    across = max(max(w for w, _ in cells), whole_steps(int(np.sqrt(sum(w * h for w, h in cells)))))
+    across = max(max(w for w, _ in cells), _whole_steps(int(np.sqrt(sum(w * h for w, h in cells)))))
     corners: List[Tuple[int, int]] = [(0, 0)] * len(images)
     x = y = shelf = 0
     for n in sorted(range(len(images)), key=lambda n: -cells[n][1]):  # tallest first
@@ -57,8 +57,8 @@ def pack(images: Sequence[np.ndarray]) -> Mosaic:
             x, y, shelf = 0, y + shelf, 0
         corners[n] = (x, y)
         x, shelf = x + w, max(shelf, h)
-    height = whole_steps(max(top + h for (_, top), (_, h) in zip(corners, sizes)))
-    width = whole_steps(max(left + w for (left, _), (w, _) in zip(corners, sizes)))
+    height = _whole_steps(max(top + h for (_, top), (_, h) in zip(corners, sizes)))
+    width = _whole_steps(max(left + w for (left, _), (w, _) in zip(corners, sizes)))
     mosaic = np.zeros((height, width, *images[0].shape[2:]), dtype=images[0].dtype)
     for (left, top), (w, h), image in zip(corners, sizes, images):
         mosaic[top : top + h, left : left + w] = image
