@@ -194,4 +194,4 @@ def test_plugins_options_fit_an_80_column_terminal():
 
 def test_unknown_option_on_the_command_line(clip, tiny_model):
     result = run_cli("run", "--source", str(clip), "--model", str(tiny_model), "--set", "detector.bogus=1", "-q")
-    assert_one_line_error(result, "unknown option bogus for detector 'centerface'", "valid options:")
+    assert_one_line_error(result, "unknown option bogus for detector 'yunet'", "valid options:")

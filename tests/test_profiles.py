@@ -43,7 +43,8 @@ def test_user_profiles_extend_and_merge(tmp_path):
     assert lobby.description == "Second camera"
     assert lobby.source.options == {"uri": 1}
     webcam = book.resolve("webcam")
-    assert lobby.detector.use == "centerface" and lobby.detector.options == {**webcam.detector.options, "min_size": 40}
+    assert lobby.detector.use == webcam.detector.use
+    assert lobby.detector.options == {**webcam.detector.options, "min_size": 40}
     assert [(s.use, s.options) for s in lobby.sinks] == [("csv", {"path": "lobby.csv"})]
     bench = book.resolve(
         "bench", {"detector.scale_factor": 1.2, "sinks.csv.path": "b.csv", "sinks.annotate.video": "a.mp4"}

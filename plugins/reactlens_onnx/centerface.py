@@ -44,8 +44,9 @@ class CenterFaceDetector(CnnFaceDetector):
         min_size: int = 8,
         square: bool = True,
         threads: int = 2,
+        brighten: bool = False,
     ) -> None:
-        super().__init__(model, threshold, nms, min_size, square, threads)
+        super().__init__(model, threshold, nms, min_size, square, threads, brighten)
 
     def fits(self, outputs: Sequence[str]) -> bool:
         return len(outputs) == 4  # heatmap, scale, offset, landmarks

@@ -19,6 +19,19 @@ from .session import open_session
 Candidates = Tuple[np.ndarray, np.ndarray, np.ndarray]
 #: Both shipped detectors' inputs must be a multiple of this each way.
 ALIGN = 32
+#: ``brighten``: a picture whose brightest 1% is darker than this (grey levels) is brightened until it is not, at most
+#: ``MOST_GAIN`` times; one less than ``LEAST_GAIN`` times darker is left as it is.
+BRIGHT = 200.0
+MOST_GAIN = 4.0
+LEAST_GAIN = 1.2
+
+
+def brightened(image: np.ndarray) -> np.ndarray:
+    """``image`` brightened, if it is dim, so that its brightest 1% of pixels reach ``BRIGHT`` (see ``BRIGHT``)."""
+    step = max(1, min(image.shape[:2]) // 64)  # ~64 rows of a sample: the percentile of a 1080p frame in 0.5 ms
+    top = float(np.percentile(image[::step, ::step], 99))
+    gain = min(MOST_GAIN, BRIGHT / max(top, 1.0))
+    return cv2.convertScaleAbs(image, alpha=gain) if gain >= LEAST_GAIN else image
 
 
 def aligned_blob(image: np.ndarray, align: int = ALIGN) -> Tuple[np.ndarray, float, float]:
@@ -57,6 +70,7 @@ class CnnFaceDetector(FaceDetector):
     ``nms``: boxes overlapping more than this (IoU) are one face. ``min_size``: smallest face, source pixels.
     ``square``: report the Haar-style square box (the shipped classifiers' crop); false reports the network's own.
     ``threads``: ONNX Runtime intra-op threads (two: ~12% faster at 1080p on two cores, frames decoded beside).
+    ``brighten``: a dim picture (a dark room, a fifth of the light) is brightened for the network (``brightened``).
     """
 
     #: The shipped model file, what the network is called, and the advice when a model is not one.
@@ -74,6 +88,7 @@ class CnnFaceDetector(FaceDetector):
         min_size: int = 8,
         square: bool = True,
         threads: int = 2,
+        brighten: bool = False,
     ) -> None:
         if not 0.0 < float(threshold) < 1.0:
             raise ReactlensError(f"threshold {threshold} must be between 0 and 1", "lower finds more, and more wrongly")
@@ -91,6 +106,7 @@ class CnnFaceDetector(FaceDetector):
         self.nms = float(nms)
         self.min_size = int(min_size)
         self.square = bool(square)
+        self.brighten = bool(brighten)
 
     def fits(self, outputs: Sequence[str]) -> bool:
         """True if a model with these outputs is this detector's network."""
@@ -106,6 +122,8 @@ class CnnFaceDetector(FaceDetector):
         image = frame.image
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        if self.brighten:
+            image = brightened(image)
         blob, sx, sy = aligned_blob(image)
         outputs = dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))
         boxes, scores, marks = self.found(outputs, blob.shape[3], sx, sy)
