@@ -70,6 +70,10 @@ HOLD_PX = 2
 MAX_GAP = 30
 #: A scan's face overlapping a known face (or another face of the same scan) this much (IoU) is that face.
 SAME_FACE_IOU = 0.2
+#: A held face is moved by a scan's box that overlaps it less than this (IoU), and another box of the scan too, only if
+#: the next scan finds it there again: a box between two neighbours' faces (IoU 0.22 with each, seen in a seated
+#: audience) had moved one onto the other's seat.
+HELD_IOU = 0.3
 #: A face found with a score less than this above the detector's ``threshold`` is one it was unsure of.
 UNSURE = 0.1
 #: A part of the frame scanned for its changes reaches this far around them (pixels, at least; or three quarters of the
@@ -217,6 +221,8 @@ class CameraRate(FaceDetector):
         #: (``confirm``): the next scan takes them if it finds them too, and looks at them whatever changed (a scan of
         #: parts would otherwise look there again only once the picture changes); None before the scene's first scan.
         self._unconfirmed: Optional[List[Detection]] = None
+        #: Boxes the last scan found overlapping a held face only a little (``_unsure_moves``).
+        self._moves: List[Detection] = []
         self.redetect = int(redetect)
         self._frames_seen = 0
         self.cut_threshold = float(cut_threshold)
@@ -402,12 +408,18 @@ class CameraRate(FaceDetector):
         # operations for a full house whose every face is known
         found_boxes = np.asarray([d.box for d in found], dtype=np.float64).reshape(-1, 4)
         before = iou_matrix(found_boxes, [k.box for k in self._known]).reshape(len(found), len(self._known))
+        unsure = self._unsure_moves(before, found_boxes)
+        self._moves = [found[row] for row in unsure]
         unknown = before.max(axis=1, initial=0.0) < SAME_FACE_IOU  # faces no known face accounts for
         # a scan's new faces are checked against each other too (the array only when it has any: 7 ms for a house)
         among = iou_matrix(found_boxes, found_boxes) if unknown.any() else np.zeros((len(found), len(found)))
         matched = [False] * len(self._known)
+        for face in unsure.values():
+            matched[face] = True  # held where it is
         added: List[int] = []  # rows of ``found`` the scan added, in order
         for row, detection in enumerate(found):
+            if row in unsure:
+                continue
             if not unknown[row]:
                 best = int(np.argmax(before[row]))
                 matched[best] = True
@@ -440,6 +452,25 @@ class CameraRate(FaceDetector):
         if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
             self._unconfirmed = unconfirmed + [k.found for k in dropped]
 
+    def _unsure_moves(self, before: np.ndarray, found_boxes: np.ndarray) -> Dict[int, int]:
+        """The scan's boxes (rows of ``before``, their IoU with the known faces) that overlap a held face only a little
+        (``SAME_FACE_IOU`` to ``HELD_IOU``) and another box of the scan too, unless the last scan noted one there: each
+        with that face's index. Such a box may be a viewer who shifted beside a neighbour, or a box between two
+        neighbours' faces, which moved one onto the other's seat; so the face stays held where it is, the box is
+        noted, and the next scan's box there moves it."""
+        if not (self.hold and self._known and len(found_boxes)):
+            return {}
+        held = np.fromiter((k.still for k in self._known), bool, len(self._known))
+        best, top = before.argmax(axis=1), before.max(axis=1)
+        rows = np.nonzero(held[best] & (top >= SAME_FACE_IOU) & (top < HELD_IOU))[0]
+        if rows.size:
+            among = iou_matrix(found_boxes[rows], found_boxes)
+            among[np.arange(rows.size), rows] = 0.0
+            rows = rows[among.max(axis=1) >= SAME_FACE_IOU]
+        if rows.size and self._moves:
+            rows = rows[iou_matrix(found_boxes[rows], [d.box for d in self._moves]).max(axis=1) < 0.3]
+        return {int(row): int(best[row]) for row in rows}
+
     def _confirmed(self, detection: Detection, unconfirmed: List[Detection]) -> bool:
         """Whether a face no one follows is taken now: always, unless ``confirm`` asks a second scan to find a face
         that appears after the scene's first scan (it is noted in ``unconfirmed`` for the next scan)."""
@@ -452,7 +483,7 @@ class CameraRate(FaceDetector):
 
     def _new_scene(self) -> None:
         """A new video, a seek or a cut: the next scan is the scene's first (whole, and taking every face it finds)."""
-        self._unconfirmed, self._scans = None, 0
+        self._unconfirmed, self._scans, self._moves = None, 0, []
         if self._changes is not None:
             self._changes.forget()
 

@@ -283,6 +283,40 @@ def test_with_hold_a_seated_audience_costs_nothing_between_full_scans_and_a_hidd
     assert without.calls == 1 + len(range(1, 12, CNN_RATE["redetect"])) + 1  # scans at 0 and 12, looks between
 
 
+def test_a_box_between_two_neighbours_faces_moves_neither_unless_the_next_scan_finds_it_there_too():
+    upper, lower = (133, 357, 16, 16), (123, 372, 18, 18)  # two viewers of a full house, one behind the other
+    between = (125, 362, 17, 17)  # a scan's box between their faces: 0.22 IoU with each (seen in a full house)
+
+    class Scripted:
+        """Scans see the upper face alone (the lower one is hidden) until frame 12, then the box between the two and
+        the lower face, back; from frame 24 both faces, or (``twice``) the box between and the lower face again."""
+
+        threshold = 0.5
+
+        def __init__(self, twice: bool) -> None:
+            self.twice = twice
+
+        def detect(self, frame: Frame):
+            if frame.image.shape[:2] != (480, 640):
+                return []  # the regions of faces followed: nothing there
+            boxes = [upper] if frame.index < 12 else [upper, lower]
+            if 12 <= frame.index < (36 if self.twice else 24):
+                boxes = [between, lower]
+            return [Detection(box, 0.9, None) for box in boxes]
+
+    image = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    for twice in (False, True):
+        detector = CameraRate(Scripted(twice), **{**CNN_RATE, "hold": True, "confirm": True})
+        seen = [sorted(d.box for d in detector.detect(Frame(image, i, i / 25, 0.0))) for i in range(30)]
+        # the box between moves neither face: the upper viewer stays in its seat (the lower one waits for its second
+        # scan, as any face that appears does with confirm)
+        assert seen[11] == seen[12] == seen[23] == [upper]
+        if twice:  # found there by the next scan too, it is the upper viewer, who shifted
+            assert seen[24] == sorted([between, lower])
+        else:
+            assert seen[24] == sorted([upper, lower])
+
+
 def test_the_faces_followed_between_scans_are_looked_for_together_and_found_where_they_went():
     counting = Counting(YuNetDetector())
     detector = CameraRate(counting, **CNN_RATE)  # no hold: every face followed
