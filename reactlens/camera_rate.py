@@ -14,7 +14,8 @@ scan forward. ``detect`` returns ``Detection``s with integer boxes, whatever the
 A seated audience barely moves, and following hundreds of faces one by one costs more than a full scan. With
 ``hold``, a face a full scan finds is held where it is until the next full scan, at no cost, and that scan checks it:
 found at the same place (within a tenth of its width, or two pixels), held again; moved, followed as above until found
-twice at the same place; not found, dropped.
+twice at the same place; not found, dropped. A box that overlaps a held face only a little, and a neighbour's box too,
+moves it only when the next scan finds it there again (``_unsure_moves``).
 With ``confirm``, a face that appears after a scene's first scan (a hand raised, a program held up, a face on the
 screen's reflection) is taken only when the next full scan finds it at the same place too.
 With ``hold`` and ``full_scan_every`` N > 1, only every Nth scan of a scene is of the whole frame: the scans between
