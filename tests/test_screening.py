@@ -322,3 +322,20 @@ def test_a_live_source_scans_in_the_background_unless_the_profile_says(host, cli
     assert inline.detector.spec.options["background_scan"] is False
     for screening in (live, file, inline):
         screening.close_components()
+
+
+@pytest.mark.parametrize(
+    "profile, faces, hinted", [("video", 360, True), ("video", 8, False), ("full-house", 360, False)]
+)
+def test_a_house_screened_by_a_profile_that_follows_every_face_is_told_of_the_full_house_profile(
+    capsys, profile, faces, hinted
+):
+    from reactlens.cli.run import print_summary
+    from reactlens.records import Session
+    from reactlens.screening import Stats, Summary
+
+    stats = Stats(frames=10, face_frames=10 * faces)
+    print_summary(Summary(Session("s1", profile, "house.mp4", ("neutral", "smile"), "smile"), stats), as_json=False)
+    err = capsys.readouterr().err
+    assert err.startswith("done: 10 frames")
+    assert ("--profile full-house" in err) is hinted
