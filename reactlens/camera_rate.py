@@ -469,7 +469,7 @@ class CameraRate(FaceDetector):
             among[np.arange(rows.size), rows] = 0.0
             rows = rows[among.max(axis=1) >= SAME_FACE_IOU]
         if rows.size and self._moves:
-            rows = rows[iou_matrix(found_boxes[rows], [d.box for d in self._moves]).max(axis=1) < 0.3]
+            rows = rows[iou_matrix(found_boxes[rows], [d.box for d in self._moves]).max(axis=1) < HELD_IOU]
         return {int(row): int(best[row]) for row in rows}
 
     def _confirmed(self, detection: Detection, unconfirmed: List[Detection]) -> bool:
