@@ -27,7 +27,13 @@ confirm, held faces the last scan missed, faces followed since they moved, faces
 Live, ``background_scan`` runs full scans on a second thread with a second detector instance and adds
 their faces when done, so no frame waits for one; ``every`` then paces the scans (1 = back to back). A screening of
 a live source (a camera) scans in the background unless its profile says otherwise. ``scan_threads`` gives the
-background scanner its own number of threads (0: the detector's): one leaves the other core to the frames.
+background scanner its own number of threads (0: the detector's): one leaves the other core to the frames. From a
+file, ``scan_lag`` N takes a background scan's faces on the Nth frame after the one scanned, waiting for the scan then
+if need be, so a file gives the same faces every run however busy the machine; a scene's first scan is waited for.
+A live source's are taken once done (the screening sets ``scan_lag`` 0).
+
+``scan_strips`` N looks at a whole frame in N strips, one above the other, one detector run each: the same faces for
+a fraction of the memory a network's run at full resolution holds (YuNet-n at 1080p: ~90 MB; in two strips ~60).
 """
 
 from __future__ import annotations
@@ -62,6 +68,8 @@ CAMERA_RATE_OPTIONS: Dict[str, Any] = {
     "confirm": False,
     "full_scan_every": 1,
     "change_threshold": 4.0,
+    "scan_lag": 0,
+    "scan_strips": 1,
 }
 #: A face found again within this share of its width of where it was, or within ``HOLD_PX`` pixels (a detector's jitter
 #: on a 15-pixel face is 2 pixels), is still (``hold``).
@@ -81,6 +89,10 @@ UNSURE = 0.1
 #: widest face known), so a face on its edge is seen whole, in some of its surroundings (with 32, 1-2 faces in a
 #: thousand fewer were found at a fifth of the light).
 PART_MARGIN = 48
+
+#: A scan's strips are cut, and reach into their neighbours, at multiples of this many pixels: the CNN detectors' inputs
+#: are multiples of 32 each way, so no strip but the last (padded, as a whole frame is) is resized to fit.
+STRIP_ALIGN = 32
 
 
 def _moved(detection: Detection, fx: float, fy: float, dx: float, dy: float) -> Detection:
@@ -106,10 +118,9 @@ def _placed(found: Sequence[Any], mosaic: Mosaic) -> List[Tuple[Detection, int]]
 
 
 class _PartsScan(NamedTuple):
-    """What a scan of the changed parts looks at: the margin around each part (pixels), the rectangles it looks at
-    whatever changed (``look``), and those whose changes it leaves to the faces followed there (``followed``)."""
+    """What a scan of the changed parts looks at: the rectangles it looks at whatever changed (``look``), and those
+    whose changes it leaves to the faces followed there (``followed``)."""
 
-    margin: int
     look: List[Rect]
     followed: List[Rect]
 
@@ -193,10 +204,16 @@ class CameraRate(FaceDetector):
         confirm: bool = False,
         full_scan_every: int = 1,
         change_threshold: float = 4.0,
+        scan_lag: int = 0,
+        scan_strips: int = 1,
         scan_factory: Optional[Callable[[int], Any]] = None,
     ) -> None:
         if int(every) < 1 or int(redetect) < 1:
             raise ReactlensError(f"every={every} and redetect={redetect} must be at least 1", "use 1 for every frame")
+        if int(scan_lag) < 0:
+            raise ReactlensError(f"scan_lag={scan_lag} must be 0 or more", "use 0 to take a scan's faces once done")
+        if int(scan_strips) < 1:
+            raise ReactlensError(f"scan_strips={scan_strips} must be at least 1", "use 1 to scan the frame whole")
         if int(scan_threads) < 0:
             raise ReactlensError(f"scan_threads={scan_threads} must be 0 or more", "use 0 for the detector's own")
         if int(detect_width) < 0 or int(track_face_px) < 8:
@@ -238,6 +255,8 @@ class CameraRate(FaceDetector):
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="reactlens-scan")
             self._scanner = scan_factory(int(scan_threads)) if scan_factory is not None else detector
         self._pending: Optional[Future] = None
+        self.scan_lag = int(scan_lag)
+        self.scan_strips = int(scan_strips)
         self.full_scan_every = int(full_scan_every)
         #: A face found with a score below this is looked at again by every scan of parts (the detector was unsure).
         self._unsure = float(getattr(detector, "threshold", 0.0)) + UNSURE
@@ -251,13 +270,27 @@ class CameraRate(FaceDetector):
         width = frame.image.shape[1]
         return self.detect_width / width if self.detect_width and width > self.detect_width else 1.0
 
-    def scan(self, frame: Frame, detector: Any = None) -> List[Detection]:
-        """Every face in ``frame`` (shrunk to ``detect_width`` wide, if set), in frame pixels."""
+    def scan(self, frame: Frame, detector: Any = None, margin: int = PART_MARGIN) -> List[Detection]:
+        """Every face in ``frame`` (shrunk to ``detect_width`` wide, if set), in frame pixels; looked at in
+        ``scan_strips`` strips, one above the other, each reaching ``margin`` frame pixels into its neighbours, a face
+        taken from the strip holding its centre (a detector that brightens a dim picture brightens each strip by its
+        own light)."""
         image, scale = frame.image, self._scale(frame)
         if scale < 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        found = (detector or self.detector).detect(replace(frame, image=image, scale=frame.scale * scale))
-        return [_moved(as_detection(f), scale, scale, 0, 0) for f in found]
+        height, margin = image.shape[0], -(-int(margin * scale) // STRIP_ALIGN) * STRIP_ALIGN
+        strips = self.scan_strips
+        cuts = [round(height * k / strips / STRIP_ALIGN) * STRIP_ALIGN for k in range(strips)] + [height]
+        found: List[Detection] = []
+        for k in range(strips):
+            top, bottom = cuts[k], cuts[k + 1]
+            y0, y1 = max(0, top - margin), min(height, bottom + margin)
+            strip = replace(frame, image=image[y0:y1], scale=frame.scale * scale)
+            faces = [_moved(as_detection(f), 1.0, 1.0, 0, y0) for f in (detector or self.detector).detect(strip)]
+            # the first strip takes a face whose centre is above the frame, the last one below it
+            low, high = (top if k else -np.inf), (bottom if k < strips - 1 else np.inf)
+            found += [f for f in faces if low <= _centre(f)[1] < high]
+        return [_moved(f, scale, scale, 0, 0) for f in found]
 
     def _scan_parts(self, frame: Frame, detector: Any, parts: Sequence[Part]) -> List[Detection]:
         """Every face in the ``parts`` of ``frame`` (shrunk as a scan shrinks it), looked at together in one
@@ -279,26 +312,30 @@ class CameraRate(FaceDetector):
         """What a scan of parts is to look at (see ``_PartsScan``): the faces to confirm (newcomers, and held faces the
         last scan missed) and the held faces the detector was unsure of, whatever changed; not the faces followed since
         they moved, which their re-detection looks at (found still there, they are held again)."""
-        margin = max([PART_MARGIN] + [int(0.75 * k.box[2]) for k in self._known])
         unsure = [k.found for k in self._known if k.still and self._unsure_of(k.found)]
         followed = [_rect(k.box, self.track_margin) for k in self._known if not k.still]
-        return _PartsScan(margin, [_rect(d.box) for d in (self._unconfirmed or []) + unsure], followed)
+        return _PartsScan([_rect(d.box) for d in (self._unconfirmed or []) + unsure], followed)
+
+    def _margin(self) -> int:
+        """How far a part or a strip of the frame reaches around what it judges (``PART_MARGIN``), in frame pixels."""
+        return max([PART_MARGIN] + [int(0.75 * k.box[2]) for k in self._known])
 
     def _unsure_of(self, face: Detection) -> bool:
         return face.score is not None and face.score < self._unsure
 
     def _look(
-        self, frame: Frame, detector: Any, parts_of: Optional[_PartsScan] = None
+        self, frame: Frame, detector: Any, margin: int, parts_of: Optional[_PartsScan] = None
     ) -> Tuple[List[Detection], Optional[List[Rect]]]:
         """A scan of the whole frame, or (``parts_of``) of the parts that changed and those holding the faces to look
-        at: the faces found, and the parts, where the scan judged the known faces (None: everywhere)."""
+        at, reaching ``margin`` pixels around them: the faces found, and the parts, where the scan judged the known
+        faces (None: everywhere)."""
         parts = None
         if parts_of is not None and self._changes is not None:  # None: noted as scanned whole
-            parts = self._changes.parts(frame.image, parts_of.margin, parts_of.look, parts_of.followed)
+            parts = self._changes.parts(frame.image, margin, parts_of.look, parts_of.followed)
         elif self._changes is not None:
             self._changes.scanned_whole(frame.image)
         if parts is None:
-            return self.scan(frame, detector), None
+            return self.scan(frame, detector, margin), None
         return (self._scan_parts(frame, detector, parts) if parts else []), [part.core for part in parts]
 
     # -- following known faces ----------------------------------------------------------------------
@@ -418,17 +455,20 @@ class CameraRate(FaceDetector):
         for face in unsure.values():
             matched[face] = True  # held where it is
         added: List[int] = []  # rows of ``found`` the scan added, in order
+        late: List[_Known] = []  # faces new to a scan of a frame a few frames ago
         for row, detection in enumerate(found):
             if row in unsure:
                 continue
             if not unknown[row]:
                 best = int(np.argmax(before[row]))
                 matched[best] = True
-                if fresh:  # the scan's box is better than the followed one
-                    same = self._known[best]
+                same = self._known[best]
+                # the scan's box is newer than a held face's (as old as the scan before), and than a followed face's
+                # if the scan is of this very frame
+                if fresh or (self.hold and same.still):
                     same.seen_again(detection)
                     # a held face is never looked for between scans: no template until it moves
-                    same.template = None if self.hold and same.still else self._template(frame.image, detection.box)
+                    same.template = None if self.hold and same.still else self._template(scanned.image, detection.box)
                 continue
             if added and among[row, added].max() >= SAME_FACE_IOU:
                 continue  # one face, found twice
@@ -438,18 +478,20 @@ class CameraRate(FaceDetector):
                 known = _Known(detection, still=True)
             else:
                 known = _Known(detection, template=self._template(scanned.image, detection.box))
-            # seen a frame or more ago: keep it if the detector, or its look then, finds it here now
-            if fresh or self.hold or self._follow_all(frame, [known], True):
+            added.append(row)
+            if fresh or self.hold:
                 self._known.append(known)
-                added.append(row)
                 matched.append(True)
+            else:
+                late.append(known)
         # a held face is only ever checked by full scans: one the scan did not find has gone (or looks away)
         kept: List[_Known] = []
         dropped: List[_Known] = []
         for known, seen in zip(self._known, matched):
             gone = not seen and self.hold and known.still and _within(known.found, judged)
             (dropped if gone else kept).append(known)
-        self._known = kept
+        # seen a few frames ago: kept if the detector (all in one run), or their look then, finds them here now
+        self._known = kept + (self._follow_all(frame, late, True) if late else [])
         if self.confirm:  # a dropped face found by the next scan is no newcomer: the next scan confirms it
             self._unconfirmed = unconfirmed + [k.found for k in dropped]
 
@@ -488,6 +530,19 @@ class CameraRate(FaceDetector):
         if self._changes is not None:
             self._changes.forget()
 
+    def _take(self, frame: Frame) -> None:
+        """The background scan's faces added (waiting for it if need be)."""
+        assert self._pending is not None
+        (found, judged, scanned), self._pending = self._pending.result(), None
+        self._merge(frame, found, judged, scanned)
+
+    def _scan_over(self) -> bool:
+        """Whether the background scan's faces are taken now: when it is done, or (``scan_lag``) on the ``scan_lag``th
+        frame after the one it scans, waiting for it then (the same faces, frame for frame, however fast the
+        machine)."""
+        assert self._pending is not None
+        return self._since_scan >= self.scan_lag if self.scan_lag else self._pending.done()
+
     def detect(self, frame: Frame) -> List[Detection]:
         if not self.track:
             return self.scan(frame)
@@ -514,18 +569,20 @@ class CameraRate(FaceDetector):
         if cut:
             self._known, self._since_scan, self._pending = [], 0, None
             self._new_scene()
-        if self._pending is not None and self._pending.done():  # a background scan finished: take its faces
-            (found, judged, scanned), self._pending = self._pending.result(), None
-            self._merge(frame, found, judged, scanned)
+        if self._pending is not None and self._scan_over():  # a background scan finished: take its faces
+            self._take(frame)
         # a lost face may only be hidden from the local search: look over the whole frame again soon
         due = self._since_scan % self.every == 0 or (lost and self._since_scan >= 2)
         if due and (self._pool is None or self._pending is None):  # one background scan at a time
             parts = self._changes is not None and self._scans % self.full_scan_every != 0
+            margin = self._margin()  # here, not on the scanner's thread: the faces known change meanwhile
             look = self._what_to_look_at() if parts else None
             self._since_scan, self._scans = 0, self._scans + 1
             if self._pool is None:
-                self._merge(frame, *self._look(frame, self.detector, look), frame)
+                self._merge(frame, *self._look(frame, self.detector, margin, look), frame)
             else:  # the next scan starts on this frame, with no frame lost in between
-                self._pending = self._pool.submit(lambda f: (*self._look(f, self._scanner, look), f), frame)
+                self._pending = self._pool.submit(lambda f: (*self._look(f, self._scanner, margin, look), f), frame)
+                if self.scan_lag and self._scans == 1:  # a scene's first scan is waited for
+                    self._take(frame)
         self._since_scan += 1
         return [k.found for k in self._known]

@@ -20,7 +20,7 @@ were scored in.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -88,8 +88,11 @@ class ClassifyRate:
         self._split = splits(classifier)
         #: viewer id → when its next scoring is due (set when planned)
         self._due: Dict[int, float] = {}
-        #: viewer id → its last scores (set when its frame's scores are taken, in frame order)
-        self._last: Dict[int, np.ndarray] = {}
+        #: each viewer's last scores, a row each (set when its frame's scores are taken, in frame order): carried into
+        #: a full house's frame in one array operation, not one a face
+        self._last = np.zeros((64, len(self.labels)), dtype=np.float32)
+        #: viewer id → its row of ``_last``
+        self._row: Dict[int, int] = {}
 
     def score_viewers(
         self, image: np.ndarray, boxes: Sequence[Box], ids: Optional[Sequence[int]], time_s: float
@@ -126,12 +129,21 @@ class ClassifyRate:
         out = np.zeros((len(turn.scored), len(self.labels)), dtype=np.float32)
         out[turn.scored] = probs
         ids = turn.ids
-        for row, scores in zip(np.flatnonzero(turn.scored).tolist(), probs):
-            self._last[ids[row]] = scores.copy()
-        carried = np.flatnonzero(turn.ready & ~turn.scored).tolist()  # a full house's most: one copy, not one a face
+        rows = self._rows([ids[row] for row in np.flatnonzero(turn.scored).tolist()])  # first: it may grow ``_last``
+        self._last[rows] = probs
+        carried = np.flatnonzero(turn.ready & ~turn.scored).tolist()  # a full house's most
         if carried:
-            out[carried] = np.stack([self._last[ids[row]] for row in carried])
+            out[carried] = self._last[[self._row[ids[row]] for row in carried]]
         return Scores(out, turn.scored, turn.ready)
+
+    def _rows(self, viewers: Sequence[int]) -> List[int]:
+        """Each viewer's row of ``_last``, a new viewer given the next one (``_last`` grown to hold it)."""
+        rows = [self._row.setdefault(viewer, len(self._row)) for viewer in viewers]
+        if len(self._row) > len(self._last):
+            grown = np.zeros((2 * len(self._row), len(self.labels)), dtype=np.float32)
+            grown[: len(self._last)] = self._last
+            self._last = grown
+        return rows
 
     def classify(self, image: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """Every box scored by the wrapped classifier, its answer's shape checked."""

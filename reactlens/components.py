@@ -150,6 +150,10 @@ class AudioDetector:
 class ResultSink:
     """Receives the records of every frame. Buffer as you like: ``flush`` and ``close`` always run."""
 
+    #: True: this sink writes only the faces scored in their frame (``Record.scored``); when every sink says so, a
+    #: frame's records are made for those alone (a full house scores a sixth of its faces a frame).
+    scored_only: bool = False
+
     def open(self, session: Session) -> None:
         """Called once before the first frame with the session's metadata."""
 

@@ -174,6 +174,11 @@ class _Outlet:
     on_frame: Optional[ProgressCallback]
     listeners: List[RoomListener]
 
+    @property
+    def scored_only(self) -> bool:
+        """Whether every sink writes only the faces scored in their frame (``ResultSink.scored_only``)."""
+        return bool(self.sinks) and all(getattr(sink.instance, "scored_only", False) for sink in self.sinks)
+
 
 def _writing(frame: Frame, records: List[Record]) -> Callable[[Any], None]:
     """What each sink is handed for one frame."""
@@ -218,12 +223,12 @@ class Screening:
         )
 
     def _detector_spec(self) -> ComponentSpec:
-        """The profile's detector; for a live source, scanning in the background unless the profile says (a camera
-        does not wait for a full scan: frames would be dropped)."""
+        """The profile's detector; for a live source, scanning in the background unless the profile says, and taking
+        a scan's faces once it is done (``scan_lag`` 0): a camera does not wait for a scan, frames would be dropped."""
         spec = self.profile.detector
-        if not getattr(self.source.instance, "live", False) or "background_scan" in spec.options:
+        if not getattr(self.source.instance, "live", False):
             return spec
-        return ComponentSpec(spec.use, {**spec.options, "background_scan": True})
+        return ComponentSpec(spec.use, {"background_scan": True, **spec.options, "scan_lag": 0})
 
     def _source_path(self) -> Optional[str]:
         """The source's file (None: a camera or a stream)."""
@@ -483,11 +488,13 @@ class Screening:
         frame, found, ids, session, stats = done.frame, done.found, done.ids, self.session, out.stats
         with _calling(self.classifier, f"classifying faces in frame {frame.index}"):
             probs, scored, ready = self.classifier.instance.scores(done.turn, scored_now)
-        if not ready.all():  # viewers first seen in a crowd, still waiting for their first scores
-            keep = np.flatnonzero(ready).tolist()
-            found, probs, scored = [found[i] for i in keep], probs[ready], scored[ready]
-            ids = None if ids is None else [ids[i] for i in keep]
+        # viewers first seen in a crowd wait for their first scores; the records are of the faces the sinks write
+        top = np.bincount(probs[ready].argmax(axis=1), minlength=len(session.labels)) if ready.any() else None
+        rows = np.flatnonzero(scored if out.scored_only else ready).tolist()
         viewers = list(range(len(found))) if ids is None else ids
+        if len(rows) < len(found):
+            found, viewers = [found[i] for i in rows], [viewers[i] for i in rows]
+            probs, scored = probs[rows], scored[rows]
         records = _records(session, frame, found, viewers, probs, scored)
         stop = self._deliver(out.sinks, out.summary, _writing(frame, records))
         stats.last_time_s = frame.time_s
@@ -496,9 +503,8 @@ class Screening:
                 listener.set_epoch(frame.captured_at - frame.time_s)
             self._write_room(out.sinks, listener.drain(frame.time_s), out.summary)
         stats.frames += 1
-        stats.face_frames += len(records)
-        if len(probs):
-            top = np.bincount(probs.argmax(axis=1), minlength=len(session.labels))
+        stats.face_frames += int(ready.sum())
+        if top is not None:
             for label, count in zip(session.labels, top.tolist()):
                 stats.label_face_frames[label] = stats.label_face_frames.get(label, 0) + count
         stats.stage_s["classify"] += scoring_s

@@ -60,6 +60,21 @@ def test_a_full_house_is_scored_a_slice_a_frame_each_viewer_at_its_rate():
     assert max(per_frame[1:]) <= 19 and min(per_frame[6:]) >= 6
 
 
+def test_every_viewer_of_a_house_of_hundreds_carries_its_own_last_scores():
+    rated = ClassifyRate(Counting(), rate=6)
+    image = np.zeros((8, 8, 3), np.uint8)
+    viewers = [1000 + 7 * v for v in range(400)]  # any ids, more than a frame scores for the first time
+    boxes = [(0, 0, 4, 4)] * len(viewers)
+    last = {}
+    for index in range(60):
+        probs, scored, ready = rated.score_viewers(image, boxes, viewers, index / 30)
+        for row in np.flatnonzero(ready).tolist():
+            if scored[row]:
+                last[viewers[row]] = probs[row].copy()
+            assert np.array_equal(probs[row], last[viewers[row]])
+    assert len(last) == len(viewers) and len({float(p[1]) for p in last.values()}) == len(viewers)
+
+
 def test_a_house_found_at_once_is_scored_for_the_first_time_over_a_few_frames():
     counting = Counting()
     rated = ClassifyRate(counting, rate=6)

@@ -4,6 +4,7 @@ its 15-30 pixel faces at camera rate (the `full-house` profile)."""
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 
 import numpy as np
@@ -51,10 +52,17 @@ def test_the_full_house_profile_finds_a_seated_audience_of_small_faces(photos, t
 
 def test_the_full_house_profile_screens_a_recording(clip, tmp_path):
     out = tmp_path / "r.csv"
-    result = run_cli("run", "--profile", "full-house", "--source", str(clip), "--csv", str(out), "--no-audio")
+    result = run_cli("run", "--profile", "full-house", "--source", str(clip), "--csv", str(out), "--no-audio", "--json")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
     assert rows and {r["scored"] for r in rows} == {"1"}  # the profile writes the rows the classifier scored
+    every = tmp_path / "all.csv"
+    args = ("--set", "sinks.csv.rows=all", "--no-audio")
+    assert run_cli("run", "--profile", "full-house", "--source", str(clip), "--csv", str(every), *args).returncode == 0
+    all_rows = list(csv.DictReader(every.open()))
+    scored = [{**r, "session_id": ""} for r in all_rows if r["scored"] == "1"]
+    assert scored == [{**r, "session_id": ""} for r in rows]  # the scored rows alone, the same
+    assert json.loads(result.stdout)["face_frames"] == len(all_rows) > len(rows)  # the summary counts every face
     # the viewer seen through the 2-second clip: scored when first seen, then 6 times a second (not 50 rows)
     assert 12 <= max(Counter(r["face_id"] for r in rows).values()) <= 14
 

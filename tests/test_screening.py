@@ -314,6 +314,7 @@ def test_ctrl_c_on_the_command_line_keeps_every_row(clip, tiny_model, tmp_path):
 def test_a_live_source_scans_in_the_background_unless_the_profile_says(host, clip, tiny_model):
     live = Screening(video_profile(clip, tiny_model, **{"source.live": True}), host)
     assert live.detector.spec.options["background_scan"] is True  # a camera does not wait for a full scan
+    assert live.detector.spec.options["scan_lag"] == 0  # nor for a scan's faces: taken once it is done
     file = Screening(video_profile(clip, tiny_model), host)
     assert "background_scan" not in file.detector.spec.options  # a file's frames wait for their scans
     inline = Screening(
