@@ -286,11 +286,11 @@ class CameraRate(FaceDetector):
             top, bottom = cuts[k], cuts[k + 1]
             y0, y1 = max(0, top - margin), min(height, bottom + margin)
             strip = replace(frame, image=image[y0:y1], scale=frame.scale * scale)
-            faces = [_moved(as_detection(f), 1.0, 1.0, 0, y0) for f in (detector or self.detector).detect(strip)]
-            # the first strip takes a face whose centre is above the frame, the last one below it
-            low, high = (top if k else -np.inf), (bottom if k < strips - 1 else np.inf)
-            found += [f for f in faces if low <= _centre(f)[1] < high]
-        return [_moved(f, scale, scale, 0, 0) for f in found]
+            # the first strip takes a face whose centre is above the frame, the last one below it (strip pixels)
+            low, high = (top - y0 if k else -np.inf), (bottom - y0 if k < strips - 1 else np.inf)
+            faces = map(as_detection, (detector or self.detector).detect(strip))
+            found += [_moved(f, scale, scale, 0, y0 / scale) for f in faces if low <= _centre(f)[1] < high]
+        return found
 
     def _scan_parts(self, frame: Frame, detector: Any, parts: Sequence[Part]) -> List[Detection]:
         """Every face in the ``parts`` of ``frame`` (shrunk as a scan shrinks it), looked at together in one
