@@ -6,8 +6,8 @@ turned, looked down or came in) finds what a scan of the whole frame would. The 
 difference over ``WINDOW`` × ``WINDOW`` of its pixels (about a far seat's face) is above ``threshold`` grey levels, it
 changed. Changes less than two margins apart make one part: its *core* is the box around them (a face belongs to the
 part whose core holds its centre), its *window*, what the detector sees, has ``margin`` pixels around the core, so a
-face on its edge is seen whole, with some of its surroundings. The parts are then looked at together, packed into one
-mosaic (``reactlens.mosaic``).
+face on its edge is seen whole, with some of its surroundings. Each part is then looked at alone
+(``CameraRate._scan_parts``).
 
 A camera's sensor noise moves that measure by 2–3.5 grey levels on the composed full house in full light and at a
 fifth of it; a 20-pixel face blurred away moves it by 4.7 or more at a fifth of the light, 22 or more in full light
@@ -26,8 +26,8 @@ import numpy as np
 SHRINK = 4
 #: Side, in the grey copy's pixels, of the square over which a difference is averaged.
 WINDOW = 3
-#: Parts whose windows together cover more than this share of the frame are scanned as one whole frame (the mosaic
-#: of that many parts, with its blanks, costs about as much).
+#: Parts whose windows together cover more than this share of the frame are scanned as one whole frame (a scan in
+#: strips, with the parts' overlaps, costs about as much).
 MOST = 0.5
 
 #: A rectangle in frame pixels: x0, y0, x1, y1 (ends excluded).

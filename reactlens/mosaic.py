@@ -1,7 +1,7 @@
 """Many small images in one, so a detector looks at all of them in one run.
 
 A CNN's run has fixed costs (the call, its outputs read) that are most of a small image's, so the regions a detector
-is to look at (the faces followed between scans, the parts of a frame that changed) are packed into one mosaic: in
+is to look at (the faces followed between scans) are packed into one mosaic: in
 shelves, tallest first, each image at a whole number of ``GAP`` steps from the mosaic's corner with at least ``GAP``
 blank pixels after it. A face belongs to the image that holds its centre; one found in the blank between images
 belongs to none. One image is the mosaic itself.

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("reactlens")
 
 STAGES = ("decode", "detect", "track", "classify", "sinks")
+#: Frames of a file being scored while the next one's faces are found: with two, the scoring thread has the next
+#: frame's faces in hand when it is done with one, rather than waiting for them (a restless full house ~3% faster).
+FILE_AHEAD = 2
 
 
 @dataclass
@@ -423,12 +426,12 @@ class Screening:
         """Screen frames until the source ends (True) or the screening is stopped (False).
 
         Each frame's faces are scored on a thread of their own (the classifier's inference leaves Python's lock, so it
-        runs on the second core): a file's frame is scored while the next frame's faces are found, and reaches the
-        sinks after it, frames still in order; a live source's frame is written before the next is read, as its
-        latency counts more than its rate. What was found before an error is still written.
+        runs on the second core): a file's frame is scored while the next frames' faces are found (``FILE_AHEAD``),
+        and reaches the sinks after them, frames still in order; a live source's frame is written before the next is
+        read, as its latency counts more than its rate. What was found before an error is still written.
         """
         frames = iter(self.source.instance.frames())
-        ahead = 0 if self.session.live else 1  # frames scored while the next one's faces are found
+        ahead = 0 if self.session.live else FILE_AHEAD
         in_flight: Deque[_InFlight] = deque()
         with ThreadPoolExecutor(1, thread_name_prefix="reactlens-score") as scoring:
             while True:

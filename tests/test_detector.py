@@ -447,7 +447,7 @@ def test_changed_parts_are_found_where_a_face_changed_with_room_for_the_face_aro
     assert parts.parts(noisy_row(covered, rng), margin=40) is None
 
 
-def test_changes_far_apart_are_parts_of_their_own_and_one_detector_run_looks_at_them_all():
+def test_changes_far_apart_are_parts_of_their_own_each_looked_at_alone_in_whole_steps_of_the_network():
     from reactlens.changed_parts import ChangedParts, holds
 
     shown = seated_row()
@@ -475,8 +475,9 @@ def test_changes_far_apart_are_parts_of_their_own_and_one_detector_run_looks_at_
         counts.append(len(detector.detect(Frame(noisy_row(image, rng), index, index / 25, 0.0))))
         sizes[index] = counting.sizes[before:]
     assert counts == [6] * 12 + [4] * 12 + [6] * 6  # gone at the scan after they look down, back at the next
-    for scan in (12, 24):  # both parts in one run, a mosaic smaller than a third of the frame
-        assert len(sizes[scan]) == 1 and sizes[scan][0][0] * sizes[scan][0][1] < 360 * 960 / 3
+    for scan in (12, 24):  # a run for each part, unresized, padded to whole 32-pixel steps: a third of the frame in all
+        assert len(sizes[scan]) == 2 and all(h % 32 == 0 and w % 32 == 0 for h, w in sizes[scan])
+        assert sum(h * w for h, w in sizes[scan]) < 360 * 960 / 3
 
 
 def test_a_mosaic_keeps_each_image_whole_apart_from_the_others_and_says_whose_a_point_is():

@@ -168,3 +168,21 @@ def test_evaluate_shrinks_crops_to_a_far_seats_size(shared, tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["per_label"] == {"neutral": 10, "smile": 10}
     assert_one_line_error(run_cli("evaluate", str(tmp_path), "--face-px", "20", "--detect"), "--face-px")
+
+
+def test_a_frames_crops_made_together_are_each_face_cropped_alone():
+    """The batch (greyed in one conversion) holds exactly the crop each face gets alone, as at training: faces
+    inside the frame, across its edges and wholly off it; grey crops of colour and grey frames, colour crops."""
+    from reactlens.faces import crop_face, crop_faces
+
+    image = np.random.default_rng(0).integers(0, 256, (120, 200, 3), dtype=np.uint8)
+    boxes = [(10, 10, 30, 30), (180, 100, 40, 40), (-15, -5, 25, 25), (60, 40, 9, 9), (300, 300, 20, 20)]
+    for frame, gray, size in (
+        (image, True, (32, 32)),
+        (image, False, (48, 48)),
+        (image[..., 1].copy(), True, (32, 32)),
+    ):
+        batch = crop_faces(frame, boxes, size, gray, 0.1, 0.05)
+        alone = [crop_face(frame, box, size, gray, 0.1, 0.05) for box in boxes]
+        assert batch.shape == (len(boxes), *alone[0].shape) and np.array_equal(batch, np.stack(alone))
+        assert crop_faces(frame, [], size, gray).shape == (0, *alone[0].shape)

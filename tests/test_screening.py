@@ -248,8 +248,8 @@ def test_a_component_that_raises_is_named_with_its_plugin(host, clip, tiny_model
 
 
 def test_the_frames_found_before_a_component_raises_are_all_written(host, clip, tiny_model, tmp_path):
-    """A file's frame is scored while the next one's faces are found: when finding them fails, the frame before is
-    still written, in order."""
+    """A file's frame is scored while the next frames' faces are found: when finding a frame's fails, the frames
+    before it are still written, in order."""
     out = tmp_path / "r.csv"
     profile = video_profile(
         clip, tiny_model, detector="boom-at", sinks=[{"use": "recorder"}, {"use": "csv", "path": str(out)}]
