@@ -85,6 +85,9 @@ class ClassifyRate:
         self.rate = rate
         self.labels = classifier.labels
         self.smile_label = getattr(classifier, "smile_label", None)
+        #: the wrapped model's crop (an ONNX classifier's ``ModelSpec``), which ``reactlens evaluate`` needs to classify
+        #: a crop as cut
+        self.spec = getattr(classifier, "spec", None)
         self._split = splits(classifier)
         #: viewer id → when its next scoring is due (set when planned)
         self._due: Dict[int, float] = {}

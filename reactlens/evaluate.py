@@ -9,7 +9,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .components import Frame
+from .components import Box, Frame
 from .detector_eval import darkened
 from .errors import ReactlensError
 from .faces import as_detection, box_for_crop
@@ -97,6 +97,21 @@ def labelled_images(
     return items
 
 
+def as_crop(image: np.ndarray, classifier, face_px: int = 0) -> Tuple[np.ndarray, Box]:
+    """An image that is a face crop, and the box that makes ``classifier`` classify it as cut (whatever margin the model
+    adds to a box); ``face_px`` > 0 first shrinks it until its face is that many pixels wide, as a camera sees a far
+    seat."""
+    spec = getattr(classifier, "spec", None)
+    margin, shift = (spec.crop_margin, spec.crop_shift_y) if spec is not None else (0.0, 0.0)
+    box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
+    if 0 < face_px < box[2]:
+        scale = face_px / box[2]
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
+    return image, box
+
+
 def evaluate(
     items: Sequence[Tuple[str, int]],
     classifier,
@@ -125,15 +140,8 @@ def evaluate(
             if detector is not None:
                 boxes = [as_detection(f).box for f in detector.detect(Frame(image, 0, 0.0, 0.0))]
                 box = max(boxes, key=lambda b: b[2] * b[3]) if boxes else None
-            else:  # the image is a crop: classify it as cut, whatever margin the model adds to a box
-                spec = getattr(classifier, "spec", None)
-                margin, shift = (spec.crop_margin, spec.crop_shift_y) if spec is not None else (0.0, 0.0)
-                box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
-                if 0 < face_px < box[2]:
-                    scale = face_px / box[2]
-                    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-                    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-                    box = box_for_crop(image.shape[1], image.shape[0], margin, shift)
+            else:
+                image, box = as_crop(image, classifier, face_px)
             if box is None:
                 predictions.append(Prediction(path, truth, -1, None))
             else:
