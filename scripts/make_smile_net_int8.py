@@ -65,10 +65,17 @@ def calibrate() -> None:
 
 def quantize() -> None:
     import numpy as np
-    import onnx
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
+    try:
+        import onnx
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except (ImportError, AttributeError) as exc:  # the project's onnx 1.14 fails inside the quantizer's import
+        raise SystemExit(
+            f"ONNX Runtime's quantizer cannot load here ({exc}): run `quantize` in its own environment"
+        ) from None
+    if not CALIBRATION.exists():
+        raise SystemExit(f"{CALIBRATION} not found: run `calibrate` first, in the project's environment")
     faces = np.load(CALIBRATION)
     name = onnx.load(str(SOURCE)).graph.input[0].name
 
@@ -128,9 +135,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("calibrate", "quantize", "check"))
     step = parser.parse_args().step
-    if step == "check":
-        return check()
-    calibrate() if step == "calibrate" else quantize()
+    if step == "quantize":  # in an environment of its own, without reactlens
+        quantize()
+        return 0
+    from reactlens.errors import ReactlensError
+
+    try:
+        if step == "check":
+            return check()
+        calibrate()
+    except ReactlensError as exc:  # the shared data or a model missing
+        raise SystemExit(f"make_smile_net_int8: {exc}") from None
     return 0
 
 
