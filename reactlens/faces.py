@@ -101,10 +101,11 @@ def crop_faces(
     """All faces of a frame as one uint8 batch: N×H×W (gray) or N×H×W×3 (BGR). A colour frame's crops are greyed
     together, in one conversion: the same pixels as ``crop_face``'s, and one call into OpenCV a face fewer."""
     together = gray and image.ndim == 3 and len(boxes) > 0
-    shape = (len(boxes), size[1], size[0]) + (() if gray and not together else (3,))
+    each_gray = gray and not together
+    shape = (len(boxes), size[1], size[0]) + (() if each_gray else (3,))
     batch = np.empty(shape, dtype=np.uint8)
     for i, box in enumerate(boxes):
-        batch[i] = crop_face(image, box, size, gray and not together, margin, shift_y)
+        batch[i] = crop_face(image, box, size, each_gray, margin, shift_y)
     if together:
         return cv2.cvtColor(batch.reshape(-1, size[0], 3), cv2.COLOR_BGR2GRAY).reshape(shape[:3])
     return batch

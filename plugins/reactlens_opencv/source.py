@@ -67,7 +67,8 @@ class OpenCVSource(FrameSource):
         self.uri = _parse_uri(uri)
         self.is_camera = isinstance(self.uri, int)
         self.is_stream = not self.is_camera and "://" in str(self.uri)
-        self.live = (self.is_camera or self.is_stream) if live is None else bool(live)
+        self.is_file = not (self.is_camera or self.is_stream)
+        self.live = not self.is_file if live is None else bool(live)
         self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
         self.dropped_frames = 0
         self._capture = self._open()
@@ -78,10 +79,10 @@ class OpenCVSource(FrameSource):
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 0 < fps < 1000 else None
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        self.total_frames = count if count > 0 and not (self.is_camera or self.is_stream) else None
+        self.total_frames = count if count > 0 and self.is_file else None
         self.start_frame, self.end_frame = int(start_frame), int(end_frame)
         if self.start_frame or self.end_frame:
-            if self.is_camera or self.is_stream or self.start_frame < 0 or self.end_frame < 0:
+            if not self.is_file or self.start_frame < 0 or self.end_frame < 0:
                 raise ReactlensError("start_frame and end_frame select part of a video file", "give 0 or more")
             if self.start_frame:
                 self._capture.set(cv2.CAP_PROP_POS_FRAMES, self.start_frame)
@@ -92,7 +93,7 @@ class OpenCVSource(FrameSource):
 
     def _open(self) -> cv2.VideoCapture:
         uri = self.uri
-        if not (self.is_camera or self.is_stream):
+        if self.is_file:
             if not os.path.exists(uri):
                 raise ReactlensError(f"video file {uri} not found", "check the --source path")
             if os.path.isdir(uri) or is_image(str(uri)):
@@ -102,8 +103,9 @@ class OpenCVSource(FrameSource):
                 )
             if not os.access(uri, os.R_OK):
                 raise ReactlensError(f"video file {uri} is not readable", "check its permissions")
-        live = self.is_camera or self.is_stream
-        capture = cv2.VideoCapture(uri, cv2.CAP_ANY, [] if live else [cv2.CAP_PROP_N_THREADS, FILE_DECODE_THREADS])
+        capture = cv2.VideoCapture(
+            uri, cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, FILE_DECODE_THREADS] if self.is_file else []
+        )
         if not capture.isOpened():
             capture.release()
             if self.is_camera:
@@ -114,7 +116,7 @@ class OpenCVSource(FrameSource):
             if self.is_stream:
                 raise ReactlensError(f"cannot open stream {uri}", "check the address and that the stream is running")
             raise ReactlensError(f"cannot open {uri} as a video", "pass a video file OpenCV can decode (mp4, avi, mkv)")
-        if not (self.is_camera or self.is_stream):
+        if self.is_file:
             ok, _ = capture.read()
             if not ok:
                 capture.release()
@@ -128,7 +130,7 @@ class OpenCVSource(FrameSource):
         ok, image = self._capture.read()
         if not ok:
             return False, None, 0.0
-        if self.is_camera or self.is_stream:
+        if not self.is_file:
             return True, image, time.monotonic() - started
         position = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         if position <= 0 and index > 0 and self.fps:
@@ -186,7 +188,7 @@ class OpenCVSource(FrameSource):
         """Live mode: always keep only the newest frame; an unread older frame is dropped."""
         started = time.monotonic()
         failures = 0
-        pace = None if (self.is_camera or self.is_stream) or not self.fps else 1.0 / self.fps
+        pace = None if not self.is_file or not self.fps else 1.0 / self.fps
         end: object = _END
         index = self.start_frame
         try:
@@ -197,7 +199,7 @@ class OpenCVSource(FrameSource):
                         time.sleep(delay)
                 ok, image, time_s = self._read(index, started)
                 if not ok or image is None:
-                    if not (self.is_camera or self.is_stream):
+                    if self.is_file:
                         end = self._ended_early(index)
                         break
                     failures += 1
