@@ -67,7 +67,6 @@ class OpenCVSource(FrameSource):
         self.uri = _parse_uri(uri)
         self.is_camera = isinstance(self.uri, int)
         self.is_stream = not self.is_camera and "://" in str(self.uri)
-        self.is_file = not (self.is_camera or self.is_stream)
         self.live = not self.is_file if live is None else bool(live)
         self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
         self.dropped_frames = 0
@@ -90,6 +89,11 @@ class OpenCVSource(FrameSource):
             self.total_frames = max(0, end - self.start_frame) if end else None
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+
+    @property
+    def is_file(self) -> bool:
+        """A video file (not a camera or a stream)."""
+        return not (self.is_camera or self.is_stream)
 
     def _open(self) -> cv2.VideoCapture:
         uri = self.uri
