@@ -52,6 +52,7 @@ from .errors import ReactlensError
 from .faces import as_detection, iou, iou_matrix
 from .geometry import Point
 from .mosaic import Mosaic, pack
+from .shrink import shrunk
 
 #: The options every detector takes, with their defaults: a plain scan of every full-resolution frame.
 CAMERA_RATE_OPTIONS: Dict[str, Any] = {
@@ -263,6 +264,17 @@ class CameraRate(FaceDetector):
         self._unsure = float(getattr(detector, "threshold", 0.0)) + UNSURE
         self._changes = ChangedParts(change_threshold) if self.full_scan_every > 1 else None
         self._scans = 0  # scans started in this scene
+        #: The width and height of the video's frames (``warm_up``), whose scans go to ``detect_same_size``.
+        self._video_size: Optional[Tuple[int, int]] = None
+
+    def warm_up(self, width: int, height: int) -> None:
+        """Readies the detector for a video of ``width``×``height`` frames, before the first: their scans go to its
+        ``detect_same_size``, if it has one (a runtime compiled for their size), and a black frame is scanned so that
+        it compiles now, as models load, not in the first frames. Without it (photos: each of its own size) every scan
+        goes to ``detect``."""
+        self._video_size = (int(width), int(height))
+        if self.track and hasattr(self._scanner, "detect_same_size"):
+            self.scan(Frame(np.zeros((height, width, 3), np.uint8), 0, 0.0, 0.0), self._scanner, same_size=True)
 
     # -- full scans --------------------------------------------------------------------------------
 
@@ -271,16 +283,20 @@ class CameraRate(FaceDetector):
         width = frame.image.shape[1]
         return self.detect_width / width if self.detect_width and width > self.detect_width else 1.0
 
-    def scan(self, frame: Frame, detector: Any = None, margin: int = PART_MARGIN) -> List[Detection]:
+    def scan(
+        self, frame: Frame, detector: Any = None, margin: int = PART_MARGIN, same_size: bool = False
+    ) -> List[Detection]:
         """Every face in ``frame`` (shrunk to ``detect_width`` wide, if set), in frame pixels; looked at in
         ``scan_strips`` strips, one above the other, each reaching ``margin`` frame pixels into its neighbours, a face
         taken from the strip holding its centre (a detector that brightens a dim picture brightens each strip by its
-        own light)."""
+        own light). ``same_size``: the frame is one of a video's (``warm_up``), and goes to the detector's
+        ``detect_same_size`` if it has one."""
         image, scale = frame.image, self._scale(frame)
         if scale < 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         height, margin = image.shape[0], -(-int(margin * scale) // STRIP_ALIGN) * STRIP_ALIGN
-        strips = self.scan_strips
+        strips, detector = self.scan_strips, detector or self.detector
+        detect = getattr(detector, "detect_same_size", detector.detect) if same_size else detector.detect
         cuts = [round(height * k / strips / STRIP_ALIGN) * STRIP_ALIGN for k in range(strips)] + [height]
         found: List[Detection] = []
         for k in range(strips):
@@ -289,7 +305,7 @@ class CameraRate(FaceDetector):
             strip = replace(frame, image=image[y0:y1], scale=frame.scale * scale)
             # the first strip takes a face whose centre is above the frame, the last one below it (strip pixels)
             low, high = (top - y0 if k else -np.inf), (bottom - y0 if k < strips - 1 else np.inf)
-            faces = map(as_detection, (detector or self.detector).detect(strip))
+            faces = map(as_detection, detect(strip))
             found += [_moved(f, scale, scale, 0, y0 / scale) for f in faces if low <= _centre(f)[1] < high]
         return found
 
@@ -330,18 +346,18 @@ class CameraRate(FaceDetector):
         return face.score is not None and face.score < self._unsure
 
     def _look(
-        self, frame: Frame, detector: Any, margin: int, parts_of: Optional[_PartsScan] = None
+        self, frame: Frame, detector: Any, margin: int, parts_of: Optional[_PartsScan] = None, same_size: bool = False
     ) -> Tuple[List[Detection], Optional[List[Rect]]]:
         """A scan of the whole frame, or (``parts_of``) of the parts that changed and those holding the faces to look
         at, reaching ``margin`` pixels around them: the faces found, and the parts, where the scan judged the known
-        faces (None: everywhere)."""
+        faces (None: everywhere). ``same_size``: as ``scan``'s."""
         parts = None
         if parts_of is not None and self._changes is not None:  # None: noted as scanned whole
             parts = self._changes.parts(frame.image, margin, parts_of.look, parts_of.followed)
         elif self._changes is not None:
             self._changes.scanned_whole(frame.image)
         if parts is None:
-            return self.scan(frame, detector, margin), None
+            return self.scan(frame, detector, margin, same_size), None
         return (self._scan_parts(frame, detector, parts) if parts else []), [part.core for part in parts]
 
     # -- following known faces ----------------------------------------------------------------------
@@ -358,7 +374,7 @@ class CameraRate(FaceDetector):
             region = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
         factor = min(1.0, self.track_face_px / float(max(w, 1)))
         if factor < 1.0 and region.size:
-            region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+            region = shrunk(region, factor)
         return region, x0, y0, factor
 
     def _template(self, image: np.ndarray, box: Box) -> np.ndarray:
@@ -533,6 +549,12 @@ class CameraRate(FaceDetector):
         if self._changes is not None:
             self._changes.forget()
 
+    def _background_scan(
+        self, frame: Frame, margin: int, parts_of: Optional[_PartsScan], same_size: bool
+    ) -> Tuple[List[Detection], Optional[List[Rect]], Frame]:
+        """``_look`` by the background scanner, on its thread: what it found and judged, and the frame it scanned."""
+        return (*self._look(frame, self._scanner, margin, parts_of, same_size), frame)
+
     def _take(self, frame: Frame) -> None:
         """The background scan's faces added (waiting for it if need be)."""
         assert self._pending is not None
@@ -580,11 +602,12 @@ class CameraRate(FaceDetector):
             parts = self._changes is not None and self._scans % self.full_scan_every != 0
             margin = self._margin()  # here, not on the scanner's thread: the faces known change meanwhile
             look = self._what_to_look_at() if parts else None
+            same_size = (frame.image.shape[1], frame.image.shape[0]) == self._video_size
             self._since_scan, self._scans = 0, self._scans + 1
             if self._pool is None:
-                self._merge(frame, *self._look(frame, self.detector, margin, look), frame)
+                self._merge(frame, *self._look(frame, self.detector, margin, look, same_size), frame)
             else:  # the next scan starts on this frame, with no frame lost in between
-                self._pending = self._pool.submit(lambda f: (*self._look(f, self._scanner, margin, look), f), frame)
+                self._pending = self._pool.submit(self._background_scan, frame, margin, look, same_size)
                 if self.scan_lag and self._scans == 1:  # a scene's first scan is waited for
                     self._take(frame)
         self._since_scan += 1

@@ -63,6 +63,8 @@ class FrameSource:
     fps: Optional[float] = None
     #: Number of frames, when known (files); used for progress bars.
     total_frames: Optional[int] = None
+    #: The frames' width and height, when known before the first (a detector readies itself for them).
+    frame_size: Optional[Tuple[int, int]] = None
     #: Human-readable description of where frames come from (path, camera index, URL).
     description: str = ""
     #: Frames the source skipped to stay current (live sources).

@@ -180,6 +180,8 @@ def score_detector(
         for index, image in _frames(truth):
             if light < 1.0:
                 image = darkened(image, light, seed=index)
+            if truth.video and index == 0 and hasattr(detector, "warm_up"):
+                detector.warm_up(image.shape[1], image.shape[0])  # as a screening of the video does
             started = time.perf_counter()
             boxes = [as_detection(f).box for f in detector.detect(Frame(image, index, index / fps, time.monotonic()))]
             seconds += time.perf_counter() - started

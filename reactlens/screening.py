@@ -200,6 +200,9 @@ class Screening:
         self.source = self._build("source", profile.source)
         self.classifier = self._build("classifier", profile.classifier)
         self.detector = self._build("detector", self._detector_spec())
+        size = getattr(self.source.instance, "frame_size", None)
+        if size and not getattr(self.source.instance, "stills", False):
+            self.detector.instance.warm_up(*size)
         self.tracker = self._build("tracker", profile.tracker) if profile.tracker else None
         self.audio = self._build("audio", profile.audio) if profile.audio else None
         self.sinks = [self._build("sink", spec) for spec in profile.sinks]

@@ -159,6 +159,7 @@ def test_a_csv_from_before_the_scored_column_is_named_and_left_untouched(clip, t
     [
         ("video", "detector.full_scan_every=4", "scans only the changed parts of a held audience"),
         ("full-house", "detector.full_scan_every=0", "full_scan_every=0 must be at least 1"),
+        ("video", "detector.scan_runtime=gpu", "scan_runtime 'gpu' is not known; use one of: onnxruntime, openvino"),
     ],
 )
 def test_scans_of_changed_parts_that_cannot_be_made_are_one_line(clip, profile, setting, fragment):

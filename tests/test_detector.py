@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 import pytest
 from reactlens_onnx.centerface import CenterFaceDetector
 from reactlens_onnx.face_cnn import brightened
+from reactlens_onnx.session import has_bf16
 from reactlens_onnx.yunet import YuNetDetector
 from reactlens_opencv.haar import HaarDetector
 
@@ -18,7 +21,8 @@ from reactlens.camera_rate import CAMERA_RATE_OPTIONS, CameraRate
 from reactlens.components import Detection, Frame
 from reactlens.detector_eval import load_truth, score_detector
 from reactlens.faces import iou
-from reactlens.profiles import CAMERA_RATE_CNN, CAMERA_RATE_HAAR
+from reactlens.profiles import BUILTIN_PROFILES, CAMERA_RATE_CNN, CAMERA_RATE_HAAR
+from reactlens.shrink import shrunk
 
 from .conftest import run_cli
 
@@ -213,6 +217,110 @@ def judged(media, clip, *options):
     result = run_cli("evaluate-detector", truth, "--media", str(media), "--json", *options)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)["files"][0]
+
+
+def matched(reference, found, least=0.5) -> float:
+    """The share of ``reference``'s faces that a face of ``found`` overlaps by ``least`` IoU."""
+    return sum(any(iou(r.box, f.box) >= least for f in found) for r in reference) / len(reference)
+
+
+@pytest.mark.shared
+def test_a_videos_later_scans_on_openvino_find_the_faces_onnx_runtime_finds(media):
+    """``scan_runtime=openvino`` runs ``detect_same_size`` on OpenVINO compiled for the frame's size (bf16 where the
+    CPU has it): the walking crowd's faces as ONNX Runtime finds them, at the `video` profile's 960-pixel scan."""
+    reference, compiled = YuNetDetector(), YuNetDetector(scan_runtime="openvino")
+    ours = theirs = 0
+    for index, frame in enumerate(frames(media / "crowd_1080p.mp4", 60)):
+        if index % 6 == 0:
+            small = replace(frame, image=cv2.resize(frame.image, (960, 540), interpolation=cv2.INTER_AREA), scale=0.5)
+            want = reference.detect(small)
+            got = compiled.detect_same_size(small)
+            ours, theirs = ours + matched(want, got) * len(want), theirs + len(want)
+            assert compiled.detect(small) == want  # any other picture: ONNX Runtime's
+    assert theirs >= 50 and ours / theirs >= 0.99
+    assert list(compiled._compiled) == [(1, 3, 544, 960)]  # compiled once, for the frames' size
+    stage = next(iter(frames(media / "stage_audience_640x360.mp4", 1)))
+    assert compiled.detect_same_size(stage) == reference.detect(stage)  # a small picture: on ONNX Runtime
+
+
+class SameSizeCounted(YuNetDetector):
+    """YuNet-n counting the pictures handed to each of its two ways in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shapes: Dict[str, List[Tuple[int, ...]]] = {"detect": [], "detect_same_size": []}
+
+    def detect(self, frame):
+        self.shapes["detect"].append(frame.image.shape)
+        return super().detect(frame)
+
+    def detect_same_size(self, frame):
+        self.shapes["detect_same_size"].append(frame.image.shape)
+        return super().detect(frame)
+
+
+@pytest.mark.shared
+def test_a_warmed_up_videos_scans_go_to_the_detectors_same_size_way_in_and_photos_do_not(media):
+    """``warm_up`` (a screening does it for a video before its first frame) scans a black frame of the video's size
+    through ``detect_same_size``, where every scan of the video then goes; the followed faces' mosaics go to ``detect``,
+    and so does every scan without it (photos, each a picture of its own size)."""
+    counted = SameSizeCounted()
+    detector = CameraRate(counted, **{**CNN_RATE, "every": 6})
+    detector.warm_up(1920, 1080)
+    assert counted.shapes["detect_same_size"] == [(540, 960, 3)]  # a 960-wide copy of the black frame
+    for frame in frames(media / "crowd_1080p.mp4", 25):
+        detector.detect(frame)
+    assert counted.shapes["detect_same_size"] == [(540, 960, 3)] * 6  # and frames 0, 6, 12, 18 and 24
+    assert counted.shapes["detect"] and all(shape[:2] != (540, 960) for shape in counted.shapes["detect"])
+    photos = SameSizeCounted()
+    still = CameraRate(photos, **{**CNN_RATE, "every": 6})
+    for frame in frames(media / "crowd_1080p.mp4", 3):
+        still.detect(replace(frame, index=0))  # each a scene of its own
+    assert not photos.shapes["detect_same_size"] and len(photos.shapes["detect"]) == 3
+
+
+def test_a_screening_readies_its_detector_for_the_videos_frame_size_before_the_first(clip, tmp_path):
+    from reactlens.plugins import PluginHost
+    from reactlens.profiles import ProfileBook
+    from reactlens.screening import Screening
+
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    profile = ProfileBook().resolve("video", {"source.uri": str(clip), "audio": "none", "sinks": []})
+    screening = Screening(profile, host)
+    try:
+        assert screening.detector.instance._video_size == (640, 360)  # its scans go to detect_same_size
+        assert not screening.detector.instance.detector._compiled  # too small a picture for OpenVINO
+    finally:
+        screening.source.instance.close()
+
+
+def test_yunet_scans_a_video_on_openvino_where_it_runs_bf16_and_the_full_house_on_onnx_runtime():
+    assert YuNetDetector()._openvino == has_bf16() and not CenterFaceDetector()._openvino
+    assert "scan_runtime" not in BUILTIN_PROFILES["video"]["detector"]  # YuNet-n's own default, so Haar can take over
+    assert BUILTIN_PROFILES["full-house"]["detector"]["scan_runtime"] == "onnxruntime"
+
+
+def test_a_region_shrunk_by_halving_is_area_resamplings_size_and_place_and_nearly_its_picture(clip):
+    """``shrunk``: each side within a pixel of ``cv2.resize``'s, INTER_AREA's picture where halving is all it takes,
+    and at any other factor a picture within a few grey levels of it on average, a face's mark in the same place."""
+    image = next(iter(frames(clip, 1))).image
+    for factor in (0.5, 0.25, 0.8, 0.43, 0.35, 0.21, 0.16):
+        for region in (image[40:240, 100:300], image[10:97, 20:181]):
+            area = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+            ours = shrunk(region, factor)
+            assert abs(ours.shape[0] - area.shape[0]) <= 1 and abs(ours.shape[1] - area.shape[1]) <= 1
+            height, width = min(ours.shape[0], area.shape[0]), min(ours.shape[1], area.shape[1])
+            difference = np.abs(ours[:height, :width].astype(int) - area[:height, :width])
+            if factor in (0.5, 0.25) and region.shape[0] % 4 == 0:
+                assert difference.max() <= 1  # rounding
+            else:
+                assert difference.mean() <= 10.0
+        marked = np.zeros((400, 400, 3), np.uint8)
+        cv2.circle(marked, (250, 120), 30, (255, 255, 255), -1)
+        moments = cv2.moments(cv2.cvtColor(shrunk(marked, factor), cv2.COLOR_BGR2GRAY))
+        centre = (moments["m10"] / moments["m00"] + 0.5, moments["m01"] / moments["m00"] + 0.5)  # pixel centres
+        assert abs(centre[0] - 250.5 * factor) <= 0.5 and abs(centre[1] - 120.5 * factor) <= 0.5
 
 
 @pytest.mark.shared

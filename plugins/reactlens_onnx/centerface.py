@@ -45,8 +45,9 @@ class CenterFaceDetector(CnnFaceDetector):
         square: bool = True,
         threads: int = 2,
         brighten: bool = False,
+        scan_runtime: str = "onnxruntime",
     ) -> None:
-        super().__init__(model, threshold, nms, min_size, square, threads, brighten)
+        super().__init__(model, threshold, nms, min_size, square, threads, brighten, scan_runtime)
 
     def fits(self, outputs: Sequence[str]) -> bool:
         return len(outputs) == 4  # heatmap, scale, offset, landmarks

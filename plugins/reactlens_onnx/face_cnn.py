@@ -3,7 +3,7 @@ each side a multiple of 32), and their answers as square boxes after non-maximum
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -13,7 +13,7 @@ from reactlens.components import Detection, FaceDetector, Frame
 from reactlens.errors import ReactlensError
 from reactlens.geometry import box_of
 
-from .session import open_session
+from .session import has_bf16, open_session, openvino_compiled
 
 #: Candidate faces: boxes (n, 4), scores (n,), five landmarks (n, 5, 2).
 Candidates = Tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -24,6 +24,12 @@ ALIGN = 32
 BRIGHT = 200.0
 MOST_GAIN = 4.0
 LEAST_GAIN = 1.2
+#: What runs a video's scans (``detect_same_size``): ``auto`` is OpenVINO where it runs bf16, else ONNX Runtime.
+SCAN_RUNTIMES = ("onnxruntime", "openvino", "auto")
+#: ``detect_same_size`` runs pictures of at least this many pixels on OpenVINO (a 960×540 scan has 518,400); smaller
+#: ones gain too little for the network it compiles and holds (the 640×360 demo and stage clips: README, "Scans on
+#: OpenVINO").
+OPENVINO_LEAST_PIXELS = 400_000
 
 
 def brightened(image: np.ndarray) -> np.ndarray:
@@ -71,6 +77,10 @@ class CnnFaceDetector(FaceDetector):
     ``square``: report the Haar-style square box (the shipped classifiers' crop); false reports the network's own.
     ``threads``: ONNX Runtime intra-op threads (two: ~12% faster at 1080p on two cores, frames decoded beside).
     ``brighten``: a dim picture (a dark room, a fifth of the light) is brightened for the network (``brightened``).
+    ``scan_runtime``: what runs ``detect_same_size`` (``SCAN_RUNTIMES``): ``openvino`` compiles the network for the
+    frames' size (at bf16 where the CPU has it: YuNet-n scans a 960×540 frame in 18 against 30 ms on one thread of the
+    AMD EPYC VM, 12 against 16 on two, and finds 0.9986 of the faces ONNX Runtime finds, ``benchmarks/scan_runtime.py``;
+    at fp32, where it has not, it is slower than ONNX Runtime).
     """
 
     #: The shipped model file, what the network is called, and the advice when a model is not one.
@@ -89,6 +99,7 @@ class CnnFaceDetector(FaceDetector):
         square: bool = True,
         threads: int = 2,
         brighten: bool = False,
+        scan_runtime: str = "onnxruntime",
     ) -> None:
         if not 0.0 < float(threshold) < 1.0:
             raise ReactlensError(f"threshold {threshold} must be between 0 and 1", "lower finds more, and more wrongly")
@@ -107,6 +118,15 @@ class CnnFaceDetector(FaceDetector):
         self.min_size = int(min_size)
         self.square = bool(square)
         self.brighten = bool(brighten)
+        if scan_runtime not in SCAN_RUNTIMES:
+            raise ReactlensError(
+                f"detector scan_runtime '{scan_runtime}' is not known", f"use one of: {', '.join(SCAN_RUNTIMES)}"
+            )
+        self._threads = int(threads)
+        self._openvino = scan_runtime == "openvino" or (scan_runtime == "auto" and has_bf16())
+        #: OpenVINO's network compiled for each input shape seen (a video's scans: one, or one a strip): its request and
+        #: its outputs by name.
+        self._compiled: Dict[Tuple[int, ...], Tuple[Any, Dict[str, Any]]] = {}
 
     def fits(self, outputs: Sequence[str]) -> bool:
         """True if a model with these outputs is this detector's network."""
@@ -119,13 +139,35 @@ class CnnFaceDetector(FaceDetector):
         raise NotImplementedError
 
     def detect(self, frame: Frame) -> List[Detection]:
+        return self._faces(frame, self._on_onnxruntime)
+
+    def detect_same_size(self, frame: Frame) -> List[Detection]:
+        """The faces in one of a video's frames (all of one size): on ``scan_runtime`` if it is large enough
+        (``OPENVINO_LEAST_PIXELS``)."""
+        large = frame.image.shape[0] * frame.image.shape[1] >= OPENVINO_LEAST_PIXELS
+        return self._faces(frame, self._on_openvino if self._openvino and large else self._on_onnxruntime)
+
+    def _on_onnxruntime(self, blob: np.ndarray) -> Dict[str, np.ndarray]:
+        return dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))
+
+    def _on_openvino(self, blob: np.ndarray) -> Dict[str, np.ndarray]:
+        """The network's outputs for ``blob`` on OpenVINO, compiled for its shape when first seen."""
+        if blob.shape not in self._compiled:
+            compiled = openvino_compiled(self.path, self._threads, blob.shape, option="detector.scan_runtime")
+            outputs = {name: port for port in compiled.outputs for name in port.get_names()}
+            self._compiled[blob.shape] = (compiled.create_infer_request(), outputs)
+        request, outputs = self._compiled[blob.shape]
+        result = request.infer({0: blob})
+        return {name: np.array(result[outputs[name]]) for name in self.output_names}
+
+    def _faces(self, frame: Frame, run: Callable[[np.ndarray], Dict[str, np.ndarray]]) -> List[Detection]:
         image = frame.image
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         if self.brighten:
             image = brightened(image)
         blob, sx, sy = aligned_blob(image)
-        outputs = dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))
+        outputs = run(blob)
         boxes, scores, marks = self.found(outputs, blob.shape[3], sx, sy)
         if not len(scores):
             return []

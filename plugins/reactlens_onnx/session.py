@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -49,19 +49,39 @@ def open_session(path: str, threads: int = 1, option: str = "the model path") ->
 RUNTIMES = ("openvino", "onnxruntime")
 
 
-def openvino_runner(path: str, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+def openvino_compiled(
+    path: str, threads: int, shape: Optional[Sequence[int]] = None, option: str = "classifier.runtime"
+) -> Any:
     """The ONNX model at ``path`` (already loaded once by ONNX Runtime, so known to be sound) compiled by OpenVINO for
-    the CPU: a function from its one input to its first output (a copy, as the next run overwrites OpenVINO's)."""
+    the CPU at its default precision (bf16 on a CPU that has it), for inputs of ``shape`` if given; ``option`` names
+    the setting that chose OpenVINO, for the error message."""
     import openvino as ov
 
     try:
-        compiled = ov.Core().compile_model(
-            path, "CPU", {"INFERENCE_NUM_THREADS": max(1, int(threads)), "PERFORMANCE_HINT": "LATENCY"}
+        core = ov.Core()
+        model = core.read_model(path)
+        if shape is not None:
+            model.reshape(list(shape))
+        return core.compile_model(
+            model, "CPU", {"INFERENCE_NUM_THREADS": max(1, int(threads)), "PERFORMANCE_HINT": "LATENCY"}
         )
     except Exception as exc:
         raise ReactlensError(
             f"OpenVINO cannot run model {path} ({first_line(exc)})",
-            "run it on ONNX Runtime: --set classifier.runtime=onnxruntime",
+            f"run it on ONNX Runtime: --set {option}=onnxruntime",
         ) from None
+
+
+def openvino_runner(path: str, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The ONNX model at ``path`` on OpenVINO (``openvino_compiled``): a function from its one input to its first
+    output (a copy, as the next run overwrites OpenVINO's)."""
+    compiled = openvino_compiled(path, threads)
     request, output = compiled.create_infer_request(), compiled.outputs[0]
     return lambda tensor: np.array(request.infer({0: tensor})[output])
+
+
+def has_bf16() -> bool:
+    """Whether OpenVINO runs bfloat16 on this CPU (AVX-512 BF16 or AMX), its default precision there."""
+    import openvino as ov
+
+    return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")

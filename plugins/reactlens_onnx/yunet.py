@@ -26,7 +26,8 @@ OUTPUTS = tuple(f"{kind}_{s}" for kind in ("cls", "obj", "bbox", "kps") for s in
 
 class YuNetDetector(CnnFaceDetector):
     """YuNet-n on ONNX Runtime (options: ``CnnFaceDetector``; ``threshold`` 0.5: 0.6 finds 2-8 points fewer of a walking
-    crowd or a dim audience, and fewer raised hands in a full house; dim pictures brightened)."""
+    crowd or a dim audience, and fewer raised hands in a full house; dim pictures brightened; a video's scans on
+    OpenVINO where it runs bf16)."""
 
     MODEL, KIND = YUNET_ONNX, "YuNet"
     #: The Haar-style square around a YuNet box: HAAR_SIDE × h wide, centred HAAR_SHIFT_Y × h below the box's centre
@@ -44,8 +45,9 @@ class YuNetDetector(CnnFaceDetector):
         square: bool = True,
         threads: int = 2,
         brighten: bool = True,
+        scan_runtime: str = "auto",
     ) -> None:
-        super().__init__(model, threshold, nms, min_size, square, threads, brighten)
+        super().__init__(model, threshold, nms, min_size, square, threads, brighten, scan_runtime)
 
     def fits(self, outputs: Sequence[str]) -> bool:
         return set(outputs) >= set(OUTPUTS)

@@ -71,7 +71,10 @@ class OpenCVSource(FrameSource):
         self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
         self.dropped_frames = 0
         self._capture = self._open()
-        frame_bytes = 3 * self._capture.get(cv2.CAP_PROP_FRAME_WIDTH) * self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.frame_size = (width, height) if width > 0 and height > 0 else None
+        frame_bytes = 3 * width * height
         self.prefetch = (
             int(prefetch) if int(prefetch) > 0 else int(min(8, max(2, PREFETCH_BYTES // max(frame_bytes, 1))))
         )
