@@ -269,11 +269,11 @@ class CameraRate(FaceDetector):
 
     def warm_up(self, width: int, height: int) -> None:
         """Readies the detector for a video of ``width``×``height`` frames, before the first: their scans go to its
-        ``detect_same_size``, if it has one (a runtime compiled for their size), and a black frame is scanned so that
-        it compiles now, as models load, not in the first frames. Without it (photos: each of its own size) every scan
-        goes to ``detect``."""
+        ``detect_same_size``, if it has one; if that compiles a network for their size (``compiles_for_size``), a black
+        frame is scanned so that it does so now, as models load, not in the first frames. Without it (photos: each of
+        its own size) every scan goes to ``detect``."""
         self._video_size = (int(width), int(height))
-        if self.track and hasattr(self._scanner, "detect_same_size"):
+        if self.track and getattr(self._scanner, "compiles_for_size", False):
             self.scan(Frame(np.zeros((height, width, 3), np.uint8), 0, 0.0, 0.0), self._scanner, same_size=True)
 
     # -- full scans --------------------------------------------------------------------------------

@@ -248,6 +248,7 @@ class SameSizeCounted(YuNetDetector):
 
     def __init__(self) -> None:
         super().__init__()
+        self.compiles_for_size = True
         self.shapes: Dict[str, List[Tuple[int, ...]]] = {"detect": [], "detect_same_size": []}
 
     def detect(self, frame):
@@ -293,6 +294,10 @@ def test_a_screening_readies_its_detector_for_the_videos_frame_size_before_the_f
         assert not screening.detector.instance.detector._compiled  # too small a picture for OpenVINO
     finally:
         screening.source.instance.close()
+    counted = SameSizeCounted()
+    counted.compiles_for_size = False  # as on ONNX Runtime: nothing to compile, no black frame
+    CameraRate(counted, **CNN_RATE).warm_up(1920, 1080)
+    assert not counted.shapes["detect_same_size"] and not counted.shapes["detect"]
 
 
 def test_yunet_scans_a_video_on_openvino_where_it_runs_bf16_and_the_full_house_on_onnx_runtime():

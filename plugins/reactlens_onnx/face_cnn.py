@@ -124,6 +124,8 @@ class CnnFaceDetector(FaceDetector):
             )
         self._threads = int(threads)
         self._openvino = scan_runtime == "openvino" or (scan_runtime == "auto" and has_bf16())
+        #: ``detect_same_size`` compiles the network for a large picture's size on first use (``CameraRate.warm_up``).
+        self.compiles_for_size = self._openvino
         #: OpenVINO's network compiled for each input shape seen (a video's scans: one, or one a strip): its request and
         #: its outputs by name.
         self._compiled: Dict[Tuple[int, ...], Tuple[Any, Dict[str, Any]]] = {}
