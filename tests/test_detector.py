@@ -301,7 +301,7 @@ def test_a_screening_readies_its_detector_for_the_videos_frame_size_before_the_f
 
 
 def test_yunet_scans_a_video_on_openvino_where_it_runs_bf16_and_the_full_house_on_onnx_runtime():
-    assert YuNetDetector()._openvino == has_bf16() and not CenterFaceDetector()._openvino
+    assert YuNetDetector().compiles_for_size == has_bf16() and not CenterFaceDetector().compiles_for_size
     assert "scan_runtime" not in BUILTIN_PROFILES["video"]["detector"]  # YuNet-n's own default, so Haar can take over
     assert BUILTIN_PROFILES["full-house"]["detector"]["scan_runtime"] == "onnxruntime"
 

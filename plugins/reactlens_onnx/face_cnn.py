@@ -123,9 +123,9 @@ class CnnFaceDetector(FaceDetector):
                 f"detector scan_runtime '{scan_runtime}' is not known", f"use one of: {', '.join(SCAN_RUNTIMES)}"
             )
         self._threads = int(threads)
-        self._openvino = scan_runtime == "openvino" or (scan_runtime == "auto" and has_bf16())
-        #: ``detect_same_size`` compiles the network for a large picture's size on first use (``CameraRate.warm_up``).
-        self.compiles_for_size = self._openvino
+        #: ``detect_same_size`` runs large pictures on OpenVINO, compiling the network for a size on first use
+        #: (``CameraRate.warm_up``).
+        self.compiles_for_size = scan_runtime == "openvino" or (scan_runtime == "auto" and has_bf16())
         #: OpenVINO's network compiled for each input shape seen (a video's scans: one, or one a strip): its request and
         #: its outputs by name.
         self._compiled: Dict[Tuple[int, ...], Tuple[Any, Dict[str, Any]]] = {}
@@ -147,7 +147,7 @@ class CnnFaceDetector(FaceDetector):
         """The faces in one of a video's frames (all of one size): on ``scan_runtime`` if it is large enough
         (``OPENVINO_LEAST_PIXELS``)."""
         large = frame.image.shape[0] * frame.image.shape[1] >= OPENVINO_LEAST_PIXELS
-        return self._faces(frame, self._on_openvino if self._openvino and large else self._on_onnxruntime)
+        return self._faces(frame, self._on_openvino if self.compiles_for_size and large else self._on_onnxruntime)
 
     def _on_onnxruntime(self, blob: np.ndarray) -> Dict[str, np.ndarray]:
         return dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))

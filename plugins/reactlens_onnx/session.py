@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, Callable, Optional, Sequence
 
@@ -80,8 +81,9 @@ def openvino_runner(path: str, threads: int) -> Callable[[np.ndarray], np.ndarra
     return lambda tensor: np.array(request.infer({0: tensor})[output])
 
 
+@functools.cache
 def has_bf16() -> bool:
-    """Whether OpenVINO runs bfloat16 on this CPU (AVX-512 BF16 or AMX), its default precision there."""
+    """Whether OpenVINO runs bfloat16 on this CPU (AVX-512 BF16 or AMX), its default precision there (asked once)."""
     import openvino as ov
 
     return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
