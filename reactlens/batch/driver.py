@@ -113,11 +113,12 @@ def run_batch(
         except KeyboardInterrupt:
             summary.interrupted = True
             # a cluster's workers would go on with the parts left: stop them. A local Ray's go with ray.shutdown()
-            # below; force-cancelling a part as it completes can crash Ray's core worker (2.60: "Tried to complete
-            # task that was not pending", exit 1 instead of 130 — seen twice on a busy machine)
+            # below. Each part is interrupted (its screening stops as at Ctrl-C), not its worker killed: force-
+            # cancelling a part as it completes crashed Ray's core worker (2.60: "Tried to complete task that was not
+            # pending", exit 1 instead of 130 — seen three times on a busy machine, the last with a cluster)
             if not started_ray:
                 for ref in pending:
-                    ray.cancel(ref, force=True)
+                    ray.cancel(ref)
     finally:
         if started_ray:
             ray.shutdown()
