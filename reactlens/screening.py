@@ -228,6 +228,7 @@ class Screening:
             media_offset_s=offset,
             stills=bool(getattr(source, "stills", False)),
         )
+        gc.collect()  # what loading left behind, before the loop freezes the rest (``_heap_frozen``)
 
     def _detector_spec(self) -> ComponentSpec:
         """The profile's detector; for a live source, scanning in the background unless the profile says, and taking
@@ -555,8 +556,8 @@ def _heap_frozen() -> Iterator[None]:
     """Python's collector leaves the objects made before the loop (the libraries', the components') alone during it.
 
     A full collection walked them all: 34-43 ms, three times in a full house's first 10 s, each a dropped frame live.
+    The garbage of loading was collected as the screening was built (``Screening.__init__``), not on the loop's clock.
     """
-    gc.collect()
     gc.freeze()
     try:
         yield

@@ -16,11 +16,23 @@ def test_every_frame_of_a_real_video_with_its_timestamp(media):
     assert [f.index for f in frames] == list(range(275))
     assert frames[0].image.shape == (360, 640, 3)
     assert frames[30].time_s == pytest.approx(30 / 29.97, abs=1e-3)
-    # identical pixels to a plain OpenCV decode
+    # identical pixels to a plain OpenCV decode, the first frame (read as the file was opened) too
     capture = cv2.VideoCapture(str(path))
-    for _ in range(100):
-        _, expected = capture.read()
-    assert (frames[99].image == expected).all()
+    decoded = [capture.read()[1] for _ in range(100)]
+    assert frames[0].time_s == 0.0 and (frames[0].image == decoded[0]).all()
+    assert (frames[99].image == decoded[99]).all()
+
+
+def test_part_of_a_file_from_its_own_frame(media):
+    """``start_frame`` skips the frame read as the file was opened: the part starts at its own frame and time."""
+    path = media / "stage_audience_640x360.mp4"
+    source = OpenCVSource(str(path), start_frame=100, end_frame=103)
+    frames = list(source.frames())
+    source.close()
+    capture = cv2.VideoCapture(str(path))
+    decoded = [capture.read()[1] for _ in range(101)]
+    assert [f.index for f in frames] == [100, 101, 102]
+    assert frames[0].time_s == pytest.approx(100 / 29.97, abs=1e-3) and (frames[0].image == decoded[100]).all()
 
 
 def test_a_file_is_read_ahead_by_its_frames_size(media):
