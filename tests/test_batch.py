@@ -193,6 +193,7 @@ def test_a_rerun_after_an_interruption_processes_only_what_is_left(media, tmp_pa
     first.send_signal(signal.SIGINT)  # Ctrl-C after one recording
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 130, stderr
+    wait_for(lambda: not ray_tasks(), what="the cluster's parts to stop")  # no worker goes on with the rest
     done_before = {s for s, e in manifest(out).items() if e["status"] == "done"}
     assert 1 <= len(done_before) < 3
     second = run_cli("batch", *sources, "--out", str(out), *cluster.args, "--json", timeout=300, env=cluster.env)

@@ -70,8 +70,8 @@ class OpenCVSource(FrameSource):
         self.live = not self.is_file if live is None else bool(live)
         self.description = f"camera {self.uri}" if self.is_camera else str(self.uri)
         self.dropped_frames = 0
-        #: A file's first frame and its time, read as it was opened (to know it decodes), handed out first.
-        self._first: Optional[Tuple[np.ndarray, float]] = None
+        #: A file's first frame is decoded as it is opened (to know it decodes), and taken as the first frame read.
+        self._grabbed = False
         self._capture = self._open()
         width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
@@ -90,7 +90,7 @@ class OpenCVSource(FrameSource):
                 raise ReactlensError("start_frame and end_frame select part of a video file", "give 0 or more")
             if self.start_frame:
                 self._capture.set(cv2.CAP_PROP_POS_FRAMES, self.start_frame)
-                self._first = None
+                self._grabbed = False
             end = min(self.end_frame or count, count) if count > 0 else self.end_frame
             self.total_frames = max(0, end - self.start_frame) if end else None
         self._stop = threading.Event()
@@ -127,33 +127,27 @@ class OpenCVSource(FrameSource):
                 raise ReactlensError(f"cannot open stream {uri}", "check the address and that the stream is running")
             raise ReactlensError(f"cannot open {uri} as a video", "pass a video file OpenCV can decode (mp4, avi, mkv)")
         if self.is_file:
-            ok, image = capture.read()
-            if not ok:
+            # decoded, not yet converted: the first read takes it (seeking back to it decoded it again, ~27 ms at
+            # 1080p on the loop's clock; kept converted, its 6 MB were held through the models' loading)
+            self._grabbed = capture.grab()
+            if not self._grabbed:
                 capture.release()
                 raise ReactlensError(f"{uri} has no decodable video frames", "the file is corrupt or not a video")
-            # kept as the first frame: seeking back to it re-decoded it in ~27 ms (1080p), on the loop's clock
-            self._first = (image, self._position(capture, 0))
         return capture
 
     # -- reading -----------------------------------------------------------------------------------
 
     def _read(self, index: int, started: float) -> Tuple[bool, Optional[np.ndarray], float]:
-        if self._first is not None:
-            (image, position), self._first = self._first, None
-            return True, image, position
-        ok, image = self._capture.read()
+        ok, image = self._capture.retrieve() if self._grabbed else self._capture.read()
+        self._grabbed = False
         if not ok:
             return False, None, 0.0
         if not self.is_file:
             return True, image, time.monotonic() - started
-        return True, image, self._position(self._capture, index)
-
-    def _position(self, capture: cv2.VideoCapture, index: int) -> float:
-        """Seconds into a file of frame ``index``, just read from ``capture``."""
-        position = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+        position = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         if position <= 0 and index > 0 and self.fps:
             position = index / self.fps
-        return position
+        return True, image, position
 
     def frames(self) -> Iterator[Frame]:
         """Yield frames until the file ends or the source is closed."""
