@@ -243,6 +243,31 @@ def test_a_videos_later_scans_on_openvino_find_the_faces_onnx_runtime_finds(medi
     assert compiled.detect_same_size(stage) == reference.detect(stage)  # a small picture: on ONNX Runtime
 
 
+class RunsCounted:
+    """An ONNX Runtime session counting the pictures it runs (by their shape)."""
+
+    def __init__(self, session) -> None:
+        self.session, self.shapes = session, []
+
+    def run(self, names, feeds):
+        self.shapes.append(next(iter(feeds.values())).shape)
+        return self.session.run(names, feeds)
+
+
+def test_small_pictures_run_on_one_thread_and_find_what_two_threads_find(media):
+    """A picture smaller than ``SMALL_PIXELS`` (the followed faces' mosaics) runs on the detector's one-thread session,
+    a larger one (a whole 640×360 frame, a photo) on its ``threads``; the faces are the same either way."""
+    detector, single = YuNetDetector(threads=2), YuNetDetector(threads=1)
+    assert detector._small.get_session_options().intra_op_num_threads == 1
+    assert detector.session.get_session_options().intra_op_num_threads == 2 and single._small is single.session
+    detector._small, detector.session = RunsCounted(detector._small), RunsCounted(detector.session)
+    frame = next(iter(frames(media / "crowd_1080p.mp4", 1)))
+    mosaic = replace(frame, image=frame.image[400:688, 600:824])  # 224×288: a crowd's mosaic
+    stage = next(iter(frames(media / "stage_audience_640x360.mp4", 1)))
+    assert detector.detect(mosaic) == single.detect(mosaic) and detector.detect(stage) == single.detect(stage)
+    assert detector._small.shapes == [(1, 3, 288, 224)] and detector.session.shapes == [(1, 3, 352, 640)]
+
+
 class SameSizeCounted(YuNetDetector):
     """YuNet-n counting the pictures handed to each of its two ways in."""
 

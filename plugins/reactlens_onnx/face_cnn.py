@@ -30,6 +30,11 @@ SCAN_RUNTIMES = ("onnxruntime", "openvino", "auto")
 #: ones gain too little for the network it compiles and holds (the 640×360 demo and stage clips: README, "Scans on
 #: OpenVINO").
 OPENVINO_LEAST_PIXELS = 400_000
+#: ONNX Runtime runs a picture smaller than this on one thread, whatever ``threads`` says: the followed faces' mosaics
+#: (a walking crowd's ~62,000 pixels) took as long on one thread as on two, for half the CPU (YuNet-n, 224×288: 2.4
+#: against 2.9 ms, 2.4 against 4.5 ms of CPU), and a 1080p crowd screened 10% faster for it (README, "One thread for
+#: small pictures"). A 640×360 frame (230,400) is not small.
+SMALL_PIXELS = 200_000
 
 
 def brightened(image: np.ndarray) -> np.ndarray:
@@ -75,7 +80,8 @@ class CnnFaceDetector(FaceDetector):
     ``model``: the .onnx file (default: the shipped one). ``threshold``: smallest score kept as a face (0..1).
     ``nms``: boxes overlapping more than this (IoU) are one face. ``min_size``: smallest face, source pixels.
     ``square``: report the Haar-style square box (the shipped classifiers' crop); false reports the network's own.
-    ``threads``: ONNX Runtime intra-op threads (two: ~12% faster at 1080p on two cores, frames decoded beside).
+    ``threads``: threads a picture runs on (two: ~12% faster at 1080p on two cores, frames decoded beside), but one for
+    pictures smaller than ``SMALL_PIXELS`` on ONNX Runtime.
     ``brighten``: a dim picture (a dark room, a fifth of the light) is brightened for the network (``brightened``).
     ``scan_runtime``: what runs ``detect_same_size`` (``SCAN_RUNTIMES``): ``openvino`` compiles the network for the
     frames' size (at bf16 where the CPU has it: YuNet-n scans a 960×540 frame in 18 against 30 ms on one thread of the
@@ -105,6 +111,8 @@ class CnnFaceDetector(FaceDetector):
             raise ReactlensError(f"threshold {threshold} must be between 0 and 1", "lower finds more, and more wrongly")
         self.path = str(chosen_model(model, self.MODEL))
         self.session = open_session(self.path, threads, option="detector.model")
+        #: the session small pictures run on: one thread (``SMALL_PIXELS``)
+        self._small = self.session if int(threads) <= 1 else open_session(self.path, 1, option="detector.model")
         inputs = self.session.get_inputs()
         self.output_names = [o.name for o in self.session.get_outputs()]
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or not self.fits(self.output_names):
@@ -150,7 +158,8 @@ class CnnFaceDetector(FaceDetector):
         return self._faces(frame, self._on_openvino if self.compiles_for_size and large else self._on_onnxruntime)
 
     def _on_onnxruntime(self, blob: np.ndarray) -> Dict[str, np.ndarray]:
-        return dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: blob})))
+        session = self._small if blob.shape[2] * blob.shape[3] < SMALL_PIXELS else self.session
+        return dict(zip(self.output_names, session.run(self.output_names, {self.input_name: blob})))
 
     def _on_openvino(self, blob: np.ndarray) -> Dict[str, np.ndarray]:
         """The network's outputs for ``blob`` on OpenVINO, compiled for its shape when first seen."""
