@@ -1,7 +1,7 @@
 """A full house that moves: what scanning only the changed parts saves when viewers nod, shift and laugh.
 
     python benchmarks/restless_house.py [--moving 0 0.02 0.1 0.3] [--frames 300] [--runs 3] [--full-scan-every 10]
-                                        [--baseline DIR]
+                                        [--baseline DIR] [--keep DIR]
 
 The harness's composed audience of 374 (``harness.full_house_clip``'s photos and seed) filmed at 30 fps with a
 camera's sensor noise, in which at any moment a share ``--moving`` of the viewers moves: each moving spell lasts
@@ -10,8 +10,9 @@ way (a head nodding, or shaking with a laugh). For each share: a clip and its gr
 ``reactlens run --profile full-house`` with ``detector.full_scan_every`` 1 (every scan whole) and N, alternated,
 ``--runs`` each (fps and the detector's ms a frame, medians), and ``reactlens evaluate-detector`` for each (recall
 and false faces a frame); ``--baseline DIR`` runs another checkout's code (a git worktree) with its own
-``full-house`` profile beside them. The composed audience is otherwise as still as a photo: a real one moves more or
-less than these shares, and its figure lies between the rows.
+``full-house`` profile beside them; ``--keep DIR`` keeps the clips (``restless_SHARE.mp4``) and their ground truth
+there. The composed audience is otherwise as still as a photo: a real one moves more or less than these shares, and
+its figure lies between the rows.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each setting")
     parser.add_argument("--full-scan-every", type=int, default=10, help="N: every Nth scan whole, the others of parts")
     parser.add_argument("--baseline", type=Path, help="another checkout of reactlens: its full-house profile beside")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the clips and their ground truth in")
     args = parser.parse_args()
     image, boxes = compose(photos_of(str(TRUTH / "crowds.xml"), str(SHARED / "media")), seed=1)
     # name → (code, options): every scan whole, and every Nth (the profile's), in this code; the baseline's own profile
@@ -89,16 +91,18 @@ def main() -> int:
     if args.baseline:
         settings["the baseline's profile"] = (args.baseline.resolve(), [])
     rows = []
-    with tempfile.TemporaryDirectory(prefix="restless_house_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="restless_house_") as scratch:
+        tmp = (args.keep or Path(scratch)).resolve()
+        tmp.mkdir(parents=True, exist_ok=True)
         for moving in args.moving:
-            clip = Path(tmp) / f"restless_{moving:g}.mp4"
-            truth = Path(tmp) / f"restless_{moving:g}.xml"
+            clip = tmp / f"restless_{moving:g}.mp4"
+            truth = tmp / f"restless_{moving:g}.xml"
             share = write_restless(clip, image, boxes, moving, args.frames)
             write_truth(str(truth), [(clip.name, boxes, args.frames)])
             runs: Dict[str, List[Dict]] = {name: [] for name in settings}
             for _ in range(args.runs):
                 for name, (root, options) in settings.items():
-                    results = Path(tmp) / "results.csv"  # each run's own, as a screening writes it
+                    results = tmp / "results.csv"  # each run's own, as a screening writes it
                     run = ["run", "--profile", "full-house", "--source", str(clip), "--no-audio", "--csv", str(results)]
                     runs[name].append(reactlens(root, *run, *options))
                     results.unlink()
