@@ -82,10 +82,25 @@ SEED_DETECTOR = {
 }
 
 
+def host_with_sink(name: str, sink: type):
+    """A plugin host with the installed plugins and a benchmark's own ``sink`` class, registered as ``name``."""
+    from reactlens import hookimpl
+    from reactlens.plugins import PluginHost
+
+    class Bench:
+        @hookimpl
+        def register_sinks(self, register):
+            register(name, sink)
+
+    host = PluginHost()
+    host.load_entry_points(allow=[])
+    host.add(Bench(), "benchmark")
+    return host
+
+
 def child(spec: Dict) -> Dict:
     """Run one screening in this process and describe it (called with ``--child``)."""
-    from reactlens import ResultSink, hookimpl
-    from reactlens.plugins import PluginHost
+    from reactlens import ResultSink
     from reactlens.profiles import ProfileBook
     from reactlens.screening import Screening
 
@@ -97,14 +112,7 @@ def child(spec: Dict) -> Dict:
             if keep:
                 boxes[frame.index] = [[r.x, r.y, r.w, r.h] for r in records]
 
-    class Bench:
-        @hookimpl
-        def register_sinks(self, register):
-            register("boxlog", BoxLog)
-
-    host = PluginHost()
-    host.load_entry_points(allow=[])
-    host.add(Bench(), "benchmark")
+    host = host_with_sink("boxlog", BoxLog)
     overrides = {"source.uri": spec["clip"], "sinks": [{"use": "boxlog"}], "max_frames": spec.get("max_frames", 0)}
     overrides.update(spec.get("overrides", {}))
     profile = ProfileBook().resolve("video", overrides)

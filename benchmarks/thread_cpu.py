@@ -47,8 +47,9 @@ def thread_cpu(names: Dict[int, str]) -> Dict[int, float]:
 
 def screen(clip: str, profile_name: str, audio: bool) -> Dict[str, float]:
     """One screening of ``clip``: ms of CPU a frame of each thread, ``fps`` and ``frames``."""
-    from reactlens import ResultSink, hookimpl
-    from reactlens.plugins import PluginHost
+    from harness import host_with_sink
+
+    from reactlens import ResultSink
     from reactlens.profiles import ProfileBook
     from reactlens.screening import Screening
 
@@ -60,14 +61,7 @@ def screen(clip: str, profile_name: str, audio: bool) -> Dict[str, float]:
             if frame.index % 20 == 0 or frame.index >= last:
                 seen.update(thread_cpu(names))
 
-    class Bench:
-        @hookimpl
-        def register_sinks(self, register):
-            register("thread_cpu", Counter)
-
-    host = PluginHost()
-    host.load_entry_points(allow=[])
-    host.add(Bench(), "benchmark")
+    host = host_with_sink("thread_cpu", Counter)
     overrides = {"source.uri": clip, "sinks": [{"use": "thread_cpu"}], **({} if audio else {"audio": None})}
     screening = Screening(ProfileBook().resolve(profile_name, overrides), host)
     last = int(getattr(screening.source.instance, "total_frames", 0) or 0) - 1
