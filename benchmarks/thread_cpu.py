@@ -77,6 +77,8 @@ def screen(clip: str, profile_name: str, audio: bool) -> Dict[str, float]:
 
 
 def main() -> int:
+    from reactlens.errors import ReactlensError
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="+", help="video files")
     parser.add_argument("--profile", default="video", help="the profile to screen with (default: video)")
@@ -85,12 +87,16 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the medians here")
     args = parser.parse_args()
     runs: Dict[str, List[Dict[str, float]]] = {clip: [] for clip in args.clips}
-    for _ in range(args.runs):
-        for clip in args.clips:
-            runs[clip].append(screen(clip, args.profile, args.audio))
+    try:
+        for _ in range(args.runs):
+            for clip in args.clips:
+                runs[clip].append(screen(clip, args.profile, args.audio))
+    except ReactlensError as exc:
+        print(f"thread_cpu: {exc}", file=sys.stderr)
+        return 2
     medians = {}
     for clip, results in runs.items():
-        keys = sorted({key for result in results for key in result}, key=lambda k: -results[0].get(k, 0.0))
+        keys = {key for result in results for key in result}
         median = {key: statistics.median(r.get(key, 0.0) for r in results) for key in keys}
         threads = {k: v for k, v in median.items() if k not in ("fps", "frames")}
         medians[clip] = {**median, "total": sum(threads.values())}
