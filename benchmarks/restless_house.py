@@ -92,17 +92,17 @@ def main() -> int:
         settings["the baseline's profile"] = (args.baseline.resolve(), [])
     rows = []
     with tempfile.TemporaryDirectory(prefix="restless_house_") as scratch:
-        tmp = (args.keep or Path(scratch)).resolve()
-        tmp.mkdir(parents=True, exist_ok=True)
+        folder = (args.keep or Path(scratch)).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
         for moving in args.moving:
-            clip = tmp / f"restless_{moving:g}.mp4"
-            truth = tmp / f"restless_{moving:g}.xml"
+            clip = folder / f"restless_{moving:g}.mp4"
+            truth = folder / f"restless_{moving:g}.xml"
             share = write_restless(clip, image, boxes, moving, args.frames)
             write_truth(str(truth), [(clip.name, boxes, args.frames)])
             runs: Dict[str, List[Dict]] = {name: [] for name in settings}
             for _ in range(args.runs):
                 for name, (root, options) in settings.items():
-                    results = tmp / "results.csv"  # each run's own, as a screening writes it
+                    results = folder / "results.csv"  # each run's own, as a screening writes it
                     run = ["run", "--profile", "full-house", "--source", str(clip), "--no-audio", "--csv", str(results)]
                     runs[name].append(reactlens(root, *run, *options))
                     results.unlink()
